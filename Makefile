@@ -1,0 +1,88 @@
+# vidpipe — build, stack and tests.
+#
+#   make            build every program (lib/, cgi-bin/, worker/)
+#   make up         install what is missing, build, start the local stack
+#   make down       stop what `make up` started
+#   make test       everything, on a stack of its own (SERVER=lighttpd|apache
+#                   restricts the end-to-end run to one web server)
+#   make unit       unit tests, plain and under ASan+UBSan
+#   make lint       cppcheck + clang-format check
+#   make bench      benchmarks (results: docs/benchmarks.md)
+
+CC      ?= cc
+PKGS    := fcgi libpq hiredis libjwt libcurl openssl json-c libxml-2.0 libargon2
+AVPKGS  := libavformat libavcodec libavutil libswscale libswresample
+
+WARN    := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wvla -Wstrict-prototypes
+HARDEN  := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(HARDEN)
+CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDFLAGS += -pie -Wl,-z,relro,-z,now
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+B := build
+
+LIB_SRC := $(wildcard lib/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+CGI_SRC := $(wildcard cgi-bin/*.c)
+CGI_BIN := $(CGI_SRC:%.c=%)
+TOOLS   := tools/vidpipe-admin
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
+ASAN_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/asan/%)
+
+.PHONY: all deps up down test unit e2e lint bench clean
+all: $(CGI_BIN) $(TOOLS)
+
+deps:
+	@stack/deps.sh
+
+$(B)/lib/%.o: lib/%.c lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/libvidpipe.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+cgi-bin/%: cgi-bin/%.c $(B)/libvidpipe.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libvidpipe.a $(LDLIBS)
+
+
+tools/vidpipe-%: tools/%.c $(B)/libvidpipe.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libvidpipe.a $(LDLIBS)
+
+# Unit tests: once plain, once under AddressSanitizer + UBSan.
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+$(B)/unit/%: tests/unit/%.c $(LIB_SRC) lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS) $(shell pkg-config --libs cmocka)
+$(B)/asan/%: tests/unit/%.c $(LIB_SRC) lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(filter-out -D_FORTIFY_SOURCE=2 -O2,$(CFLAGS)) -O1 $(SAN) $(shell pkg-config --cflags cmocka) -o $@ $< $(LIB_SRC) $(LDLIBS) $(shell pkg-config --libs cmocka)
+
+unit: $(UNIT_BIN) $(ASAN_BIN)
+	@tests/run-unit.sh $(UNIT_BIN) $(ASAN_BIN)
+
+up: deps all
+	@stack/stack.sh up
+
+down:
+	@stack/stack.sh down
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@tests/run-all.sh
+
+e2e: all
+	@tests/run-e2e.sh
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 --suppress=missingIncludeSystem --inline-suppr lib cgi-bin
+	clang-format --dry-run --Werror lib/*.c lib/*.h cgi-bin/*.c
+
+bench: all
+	@bench/run.sh
+
+clean:
+	rm -rf $(B) $(CGI_BIN) $(TOOLS)

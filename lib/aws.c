@@ -1,0 +1,163 @@
+/*
+ * aws.c — signed requests over one reused curl handle (see aws.h).
+ */
+#include "aws.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "log.h"
+
+static CURL *aws_curl;
+
+#define AWS_MAX_RESPONSE ((size_t)8 << 20)
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+	struct aws_resp *rs = ud;
+
+	if (buf_add(&rs->body, p, size * n) != VP_OK)
+		return 0; /* over the cap: curl stops with an error */
+	return size * n;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+	struct aws_resp *rs = ud;
+	size_t len = size * n;
+
+	if (len > 5 && !strncasecmp(p, "etag:", 5)) {
+		const char *v = p + 5;
+		size_t vl = len - 5;
+
+		while (vl && (*v == ' ' || *v == '\t'))
+			v++, vl--;
+		while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+			vl--;
+		if (vl < sizeof(rs->etag)) {
+			memcpy(rs->etag, v, vl);
+			rs->etag[vl] = '\0';
+		}
+	}
+	return len;
+}
+
+vp_res aws_send(const struct cfg *cfg, const struct aws_req *rq,
+		struct aws_resp *rs)
+{
+	struct sigv4_creds creds = { cfg->aws_access_key_id,
+				     cfg->aws_secret_access_key, cfg->aws_region };
+	struct sigv4_header hs[16];
+	struct curl_slist *list = NULL;
+	CURLU *u = NULL;
+	char *host = NULL, *port = NULL, *path = NULL, *query = NULL;
+	char amz_date[17], payload[65];
+	buf hostport, auth, line;
+	size_t nh = 0, i;
+	CURLcode cc;
+	vp_res ret = VP_NOMEM;
+
+	buf_init(&rs->body, AWS_MAX_RESPONSE);
+	rs->status = 0;
+	rs->etag[0] = '\0';
+	buf_init(&hostport, 512);
+	buf_init(&auth, 2048);
+	buf_init(&line, 4096);
+	if (rq->n_headers > VP_ARRAY_LEN(hs) - 3)
+		return VP_INVALID;
+
+	if (!aws_curl && !(aws_curl = curl_easy_init()))
+		goto end;
+	if (!(u = curl_url()))
+		goto end;
+	ret = VP_INVALID;
+	if (curl_url_set(u, CURLUPART_URL, rq->url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK)
+		goto end;
+	curl_url_get(u, CURLUPART_PORT, &port, 0);
+	curl_url_get(u, CURLUPART_QUERY, &query, 0);
+	ret = VP_NOMEM;
+	if (buf_printf(&hostport, "%s%s%s", host, port ? ":" : "", port ? port : "") != VP_OK)
+		goto end;
+
+	sigv4_amz_date(time(NULL), amz_date);
+	sigv4_sha256_hex(rq->body ? rq->body : "", rq->body_len, payload);
+	hs[nh++] = (struct sigv4_header){ "host", buf_str(&hostport) };
+	hs[nh++] = (struct sigv4_header){ "x-amz-date", amz_date };
+	hs[nh++] = (struct sigv4_header){ "x-amz-content-sha256", payload };
+	for (i = 0; i < rq->n_headers; i++)
+		hs[nh++] = rq->headers[i];
+	if ((ret = sigv4_authorization(&creds, rq->service, rq->method, path,
+				       query ? query : "", hs, nh, payload,
+				       amz_date, &auth)) != VP_OK)
+		goto end;
+
+	ret = VP_NOMEM;
+	for (i = 1; i < nh; i++) { /* curl sends Host itself */
+		buf_reset(&line);
+		if (buf_printf(&line, "%s: %s", hs[i].name, hs[i].value) != VP_OK)
+			goto end;
+		struct curl_slist *n = curl_slist_append(list, buf_str(&line));
+		if (!n)
+			goto end;
+		list = n;
+	}
+	buf_reset(&line);
+	if (buf_printf(&line, "Authorization: %s", buf_str(&auth)) != VP_OK)
+		goto end;
+	{
+		struct curl_slist *n = curl_slist_append(list, buf_str(&line));
+		if (!n)
+			goto end;
+		list = n;
+		/* No "Expect: 100-continue" round trip for small bodies. */
+		n = curl_slist_append(list, "Expect:");
+		if (!n)
+			goto end;
+		list = n;
+	}
+
+	curl_easy_reset(aws_curl);
+	curl_easy_setopt(aws_curl, CURLOPT_URL, rq->url);
+	curl_easy_setopt(aws_curl, CURLOPT_HTTPHEADER, list);
+	curl_easy_setopt(aws_curl, CURLOPT_CUSTOMREQUEST, rq->method);
+	curl_easy_setopt(aws_curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(aws_curl, CURLOPT_TIMEOUT_MS, cfg->dep_timeout_ms);
+	curl_easy_setopt(aws_curl, CURLOPT_CONNECTTIMEOUT_MS, cfg->dep_timeout_ms);
+	curl_easy_setopt(aws_curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(aws_curl, CURLOPT_WRITEDATA, rs);
+	curl_easy_setopt(aws_curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(aws_curl, CURLOPT_HEADERDATA, rs);
+	curl_easy_setopt(aws_curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (rq->head)
+		curl_easy_setopt(aws_curl, CURLOPT_NOBODY, 1L);
+	if (rq->body) {
+		curl_easy_setopt(aws_curl, CURLOPT_POSTFIELDS, rq->body);
+		curl_easy_setopt(aws_curl, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)rq->body_len);
+	}
+	cc = curl_easy_perform(aws_curl);
+	if (cc != CURLE_OK) {
+		log_event(LOG_WARN, "aws_transport", "service", rq->service,
+			  "error", curl_easy_strerror(cc), NULL);
+		ret = VP_UNAVAILABLE;
+		goto end;
+	}
+	curl_easy_getinfo(aws_curl, CURLINFO_RESPONSE_CODE, &rs->status);
+	ret = VP_OK;
+end:
+	curl_slist_free_all(list);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_free(query);
+	curl_url_cleanup(u);
+	buf_free(&hostport);
+	buf_free(&auth);
+	buf_free(&line);
+	return ret;
+}

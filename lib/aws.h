@@ -1,0 +1,38 @@
+/*
+ * aws.h — one signed HTTP call to an AWS-protocol service over libcurl.
+ *
+ * The S3 and SQS clients build a request (method, URL already encoded,
+ * headers, body) and aws_send() signs it with SigV4, sends it on the
+ * process's reused curl handle (keep-alive) within the configured timeout,
+ * and collects the status, the body (capped) and the ETag header. Transport
+ * failures are VP_UNAVAILABLE; the caller maps HTTP statuses.
+ */
+#ifndef VP_AWS_H
+#define VP_AWS_H
+
+#include "buf.h"
+#include "cfg.h"
+#include "sigv4.h"
+#include "vp.h"
+
+struct aws_req {
+	const char *service;              /* "s3" or "sqs" */
+	const char *method;
+	const char *url;                  /* scheme://host[:port]/path[?query] */
+	const struct sigv4_header *headers;  /* extra headers, lower-case names */
+	size_t n_headers;
+	const void *body;
+	size_t body_len;
+	bool head;                        /* HEAD: expect no body */
+};
+
+struct aws_resp {
+	long status;
+	buf body;                         /* initialised by aws_send, caller frees */
+	char etag[128];
+};
+
+vp_res aws_send(const struct cfg *cfg, const struct aws_req *rq,
+		struct aws_resp *rs);
+
+#endif

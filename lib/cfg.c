@@ -1,0 +1,113 @@
+/*
+ * cfg.c — configuration from the environment (see cfg.h).
+ *
+ * Defaults are the local stack's; anything that is a secret or names a
+ * deployment's resource (URLs, buckets, keys) has no default and is required.
+ */
+#include "cfg.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+
+	return (v && *v) ? v : def;
+}
+
+static vp_res require(const char *name, const char **out, buf *err)
+{
+	const char *v = getenv(name);
+
+	if (!v || !*v) {
+		buf_printf(err, "%s is not set", name);
+		return VP_INVALID;
+	}
+	*out = v;
+	return VP_OK;
+}
+
+/* An http(s) URL with a host; good enough to catch typos at start-up. */
+static vp_res require_http_url(const char *name, const char *v, buf *err)
+{
+	if (v && strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) {
+		buf_printf(err, "%s must be an http:// or https:// URL", name);
+		return VP_INVALID;
+	}
+	return VP_OK;
+}
+
+vp_res cfg_long(const char *name, long def, long min, long max, long *out,
+		buf *err)
+{
+	const char *v = getenv(name);
+	char *end;
+	long n;
+
+	if (!v || !*v) {
+		*out = def;
+		return VP_OK;
+	}
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || *end || end == v || n < min || n > max) {
+		buf_printf(err, "%s must be a whole number from %ld to %ld", name,
+			   min, max);
+		return VP_INVALID;
+	}
+	*out = n;
+	return VP_OK;
+}
+
+static vp_res cfg_bool(const char *name, bool def, bool *out, buf *err)
+{
+	const char *v = getenv(name);
+
+	if (!v || !*v)
+		*out = def;
+	else if (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes"))
+		*out = true;
+	else if (!strcmp(v, "0") || !strcmp(v, "false") || !strcmp(v, "no"))
+		*out = false;
+	else {
+		buf_printf(err, "%s must be true or false", name);
+		return VP_INVALID;
+	}
+	return VP_OK;
+}
+
+vp_res cfg_load(struct cfg *c, buf *err)
+{
+	vp_res r;
+
+	memset(c, 0, sizeof(*c));
+	if ((r = require("DATABASE_URL", &c->database_url, err)) != VP_OK ||
+	    (r = require("REDIS_URL", &c->redis_url, err)) != VP_OK ||
+	    (r = require("AWS_ACCESS_KEY_ID", &c->aws_access_key_id, err)) != VP_OK ||
+	    (r = require("AWS_SECRET_ACCESS_KEY", &c->aws_secret_access_key, err)) != VP_OK ||
+	    (r = require("S3_BUCKET_RAW", &c->s3_bucket_raw, err)) != VP_OK ||
+	    (r = require("S3_BUCKET_PROCESSED", &c->s3_bucket_processed, err)) != VP_OK ||
+	    (r = require("SQS_QUEUE_URL", &c->sqs_queue_url, err)) != VP_OK)
+		return r;
+	if (strncmp(c->redis_url, "redis://", 8) != 0) {
+		buf_printf(err, "REDIS_URL must start with redis://");
+		return VP_INVALID;
+	}
+	c->frontend_url = env_or("FRONTEND_URL", "http://localhost:5173");
+	c->aws_region = env_or("AWS_REGION", env_or("AWS_DEFAULT_REGION", "us-east-1"));
+	c->s3_endpoint = env_or("AWS_ENDPOINT_URL_S3", NULL);
+	c->sqs_endpoint = env_or("AWS_ENDPOINT_URL_SQS", NULL);
+	c->sqs_dlq_url = env_or("SQS_DLQ_URL", NULL);
+	if ((r = require_http_url("FRONTEND_URL", c->frontend_url, err)) != VP_OK ||
+	    (r = require_http_url("AWS_ENDPOINT_URL_S3", c->s3_endpoint, err)) != VP_OK ||
+	    (r = require_http_url("AWS_ENDPOINT_URL_SQS", c->sqs_endpoint, err)) != VP_OK ||
+	    (r = require_http_url("SQS_QUEUE_URL", c->sqs_queue_url, err)) != VP_OK)
+		return r;
+	if ((r = cfg_bool("S3_FORCE_PATH_STYLE", c->s3_endpoint != NULL,
+			  &c->s3_path_style, err)) != VP_OK)
+		return r;
+	return cfg_long("DEPENDENCY_TIMEOUT_MS", 3000, 100, 60000,
+			&c->dep_timeout_ms, err);
+}

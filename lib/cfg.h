@@ -1,0 +1,43 @@
+/*
+ * cfg.h — configuration from the environment, read and validated once.
+ *
+ * cfg_load() reads every variable lib/ knows, applies defaults, and checks
+ * each value; the first bad or missing variable is named in the error text so
+ * a start-up failure says exactly what to fix. Strings point into the
+ * process environment (not copied); the struct owns nothing.
+ */
+#ifndef VP_CFG_H
+#define VP_CFG_H
+
+#include <stdbool.h>
+
+#include "buf.h"
+#include "vp.h"
+
+struct cfg {
+	const char *database_url;
+	const char *redis_url;
+	const char *frontend_url;     /* the one CORS origin */
+	const char *aws_region;
+	const char *aws_access_key_id;
+	const char *aws_secret_access_key;
+	const char *s3_endpoint;      /* e.g. http://127.0.0.1:8080; AWS when unset */
+	bool s3_path_style;
+	const char *sqs_endpoint;     /* SQS JSON endpoint; AWS when unset */
+	const char *s3_bucket_raw;
+	const char *s3_bucket_processed;
+	const char *sqs_queue_url;
+	const char *sqs_dlq_url;      /* may be NULL */
+	long dep_timeout_ms;          /* one call to a dependency, at most */
+};
+
+/* Fills c from the environment. On failure returns VP_INVALID and writes a
+ * one-line reason naming the variable into err. */
+vp_res cfg_load(struct cfg *c, buf *err);
+
+/* Reads an integer variable within [min, max]; def when unset. Exposed for the
+ * other modules' settings so every number is parsed one way. */
+vp_res cfg_long(const char *name, long def, long min, long max, long *out,
+		buf *err);
+
+#endif

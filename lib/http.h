@@ -1,0 +1,98 @@
+/*
+ * http.h — one FastCGI request in, one HTTP response out.
+ *
+ * A responder declares the methods it serves in a table and hands it to
+ * http_serve(), which owns the FastCGI accept loop and does, for every
+ * request and in this order: request id, CORS preflight, 405 with Allow for a
+ * method not in the table, for a method that takes a body the Content-Type
+ * check (415), the 64 KiB body limit (413) and JSON parsing (400), then the
+ * handler, then the response with the headers every API answer carries
+ * (nosniff, no-store, X-Request-Id, CORS) and one log line.
+ *
+ * Handlers answer through http_json()/http_error()/http_empty(); the
+ * response body is owned by the request and freed after it is sent.
+ */
+#ifndef VP_HTTP_H
+#define VP_HTTP_H
+
+#include <fcgiapp.h>
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "buf.h"
+#include "cfg.h"
+#include "vp.h"
+
+#define HTTP_MAX_BODY (64 * 1024)
+
+struct http_req {
+	FCGX_Request fcgx;
+	const char *method;
+	char path[1024];           /* the request path, without the query */
+	const char *query;         /* without '?', "" when absent */
+	const char *origin;        /* NULL when absent */
+	const char *remote_addr;
+	const char *user_agent;
+	char request_id[72];
+	struct json_object *json;  /* parsed body, for methods that take one */
+	struct timespec start;
+
+	/* the response being built */
+	int status;
+	buf headers;               /* extra header lines, each ending "\r\n" */
+	buf body;
+	bool answered;
+};
+
+struct http_ctx {
+	struct http_req *req;
+	const struct cfg *cfg;
+};
+
+typedef void (*http_handler)(struct http_ctx *ctx);
+
+struct http_method {
+	const char *method;        /* "GET", "POST", ... */
+	http_handler handler;
+	bool takes_body;           /* a JSON object body is required */
+};
+
+/* Runs the FastCGI loop until the server closes the socket. prog names the
+ * responder in logs. Returns the process exit status; the config is read and
+ * checked before the first request and a bad one ends the process with 1.
+ * methods == NULL makes the catch-all responder: every request is 404. */
+int http_serve(const char *prog, const struct http_method *methods,
+	       size_t n_methods);
+
+/* A request header by its CGI name ("HTTP_AUTHORIZATION"); NULL if absent. */
+const char *http_param(struct http_ctx *ctx, const char *name);
+
+/* Adds a response header; name and value must not contain CR or LF. */
+void http_header(struct http_ctx *ctx, const char *name, const char *value);
+
+/* Answers status with o as the body; takes ownership of o (may be NULL for
+ * an allocation failure, which becomes a 500). */
+void http_json(struct http_ctx *ctx, int status, struct json_object *o);
+/* Answers the contract's error shape. */
+void http_error(struct http_ctx *ctx, int status, const char *code,
+		const char *message);
+/* Answers a status without a body (204). */
+void http_empty(struct http_ctx *ctx, int status);
+/* Maps a lib/ failure to its answer: 503 unavailable, 500 otherwise. */
+void http_fail(struct http_ctx *ctx, vp_res r, const char *what);
+
+/* The n-th '/'-separated segment of the path (0-based), copied into out.
+ * VP_NOT_FOUND when there are fewer segments, VP_TOO_LARGE if it does not
+ * fit. */
+vp_res http_path_segment(const struct http_req *req, unsigned n, char *out,
+			 size_t size);
+
+/* True if s is a canonical lower-case UUID. */
+bool http_is_uuid(const char *s);
+
+/* Writes a fresh random v4 UUID (37 bytes with the NUL). */
+vp_res http_uuid(char out[37]);
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * log.h — JSON-lines logging to stderr.
+ *
+ * One object per line: {"ts","level","prog","request_id","event",...}. Values
+ * are escaped by json-c, so a hostile string cannot forge a line. Callers
+ * never pass secrets: passwords, tokens and signed URLs stay out of logs.
+ */
+#ifndef VP_LOG_H
+#define VP_LOG_H
+
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+void log_init(const char *prog);
+/* The id that following lines carry; NULL clears it. Copied. */
+void log_set_request_id(const char *id);
+/* Extra fields as NULL-terminated "key", "value" string pairs. */
+void log_event(enum log_level lvl, const char *event, ...)
+	__attribute__((sentinel));
+
+#endif

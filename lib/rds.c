@@ -1,0 +1,186 @@
+/*
+ * rds.c — one Redis connection per process (see rds.h).
+ */
+#include "rds.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static redisContext *rds_ctx;
+static char rds_host[256];
+static int rds_port = 6379;
+static char rds_pass[256];
+static long rds_db;
+static struct timeval rds_tv = { 3, 0 };
+
+vp_res rds_setup(const char *url, long timeout_ms)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL, *pass = NULL, *path = NULL;
+	vp_res ret = VP_INVALID;
+
+	if (!u)
+		return VP_NOMEM;
+	rds_tv.tv_sec = timeout_ms / 1000;
+	rds_tv.tv_usec = (timeout_ms % 1000) * 1000;
+	if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    strlen(host) >= sizeof(rds_host))
+		goto end;
+	strcpy(rds_host, host);
+	if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK) {
+		char *e;
+		long p;
+
+		errno = 0;
+		p = strtol(port, &e, 10);
+		if (errno || *e || p < 1 || p > 65535)
+			goto end;
+		rds_port = (int)p;
+	}
+	rds_pass[0] = '\0';
+	if (curl_url_get(u, CURLUPART_PASSWORD, &pass, CURLU_URLDECODE) == CURLUE_OK) {
+		if (strlen(pass) >= sizeof(rds_pass))
+			goto end;
+		strcpy(rds_pass, pass);
+	}
+	rds_db = 0;
+	if (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK &&
+	    path[0] == '/' && path[1]) {
+		char *e;
+
+		errno = 0;
+		rds_db = strtol(path + 1, &e, 10);
+		if (errno || *e || rds_db < 0 || rds_db > 1000)
+			goto end;
+	}
+	ret = VP_OK;
+end:
+	curl_free(host);
+	curl_free(port);
+	curl_free(pass);
+	curl_free(path);
+	curl_url_cleanup(u);
+	return ret;
+}
+
+void rds_close(void)
+{
+	if (rds_ctx)
+		redisFree(rds_ctx);
+	rds_ctx = NULL;
+}
+
+static vp_res rds_connect(void)
+{
+	redisReply *rep;
+
+	if (rds_ctx)
+		return VP_OK;
+	rds_ctx = redisConnectWithTimeout(rds_host, rds_port, rds_tv);
+	if (!rds_ctx)
+		return VP_NOMEM;
+	if (rds_ctx->err) {
+		log_event(LOG_WARN, "redis_connect", "error", rds_ctx->errstr, NULL);
+		rds_close();
+		return VP_UNAVAILABLE;
+	}
+	redisSetTimeout(rds_ctx, rds_tv);
+	if (rds_pass[0]) {
+		rep = redisCommand(rds_ctx, "AUTH %s", rds_pass);
+		if (!rep || rep->type == REDIS_REPLY_ERROR) {
+			log_event(LOG_ERROR, "redis_connect", "error", "AUTH failed", NULL);
+			freeReplyObject(rep);
+			rds_close();
+			return VP_UNAVAILABLE;
+		}
+		freeReplyObject(rep);
+	}
+	if (rds_db) {
+		rep = redisCommand(rds_ctx, "SELECT %ld", rds_db);
+		if (!rep || rep->type == REDIS_REPLY_ERROR) {
+			freeReplyObject(rep);
+			rds_close();
+			return VP_UNAVAILABLE;
+		}
+		freeReplyObject(rep);
+	}
+	return VP_OK;
+}
+
+static vp_res rds_check(redisReply *rep, redisReply **out)
+{
+	if (!rep) {
+		log_event(LOG_WARN, "redis_io", "error",
+			  rds_ctx ? rds_ctx->errstr : "no context", NULL);
+		rds_close();
+		return VP_UNAVAILABLE;
+	}
+	if (rep->type == REDIS_REPLY_ERROR) {
+		bool down = !strncmp(rep->str, "LOADING", 7) ||
+			    !strncmp(rep->str, "READONLY", 8) ||
+			    !strncmp(rep->str, "MASTERDOWN", 10) ||
+			    !strncmp(rep->str, "BUSY", 4);
+
+		if (!down)
+			log_event(LOG_ERROR, "redis_error", "error", rep->str, NULL);
+		freeReplyObject(rep);
+		return down ? VP_UNAVAILABLE : VP_INTERNAL;
+	}
+	*out = rep;
+	return VP_OK;
+}
+
+vp_res rds_argv(redisReply **out, int argc, const char **argv,
+		const size_t *lens)
+{
+	bool had = rds_ctx != NULL;
+	vp_res r;
+
+	*out = NULL;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if ((r = rds_connect()) != VP_OK)
+			return r;
+		r = rds_check(redisCommandArgv(rds_ctx, argc, argv, lens), out);
+		if (r != VP_UNAVAILABLE || !had || rds_ctx)
+			return r;
+		had = false; /* a stale connection: one fresh try */
+	}
+	return r;
+}
+
+vp_res rds_cmd(redisReply **out, const char *fmt, ...)
+{
+	bool had = rds_ctx != NULL;
+	va_list ap;
+	vp_res r;
+
+	*out = NULL;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if ((r = rds_connect()) != VP_OK)
+			return r;
+		va_start(ap, fmt);
+		r = rds_check(redisvCommand(rds_ctx, fmt, ap), out);
+		va_end(ap);
+		if (r != VP_UNAVAILABLE || !had || rds_ctx)
+			return r;
+		had = false;
+	}
+	return r;
+}
+
+vp_res rds_ping(void)
+{
+	redisReply *rep;
+	vp_res r = rds_cmd(&rep, "PING");
+
+	if (r == VP_OK)
+		freeReplyObject(rep);
+	return r;
+}

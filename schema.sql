@@ -1,0 +1,109 @@
+-- vidpipe's Postgres schema. Applied by `make up` / `make test` on every
+-- start: every statement is idempotent (IF NOT EXISTS), so applying it twice
+-- is harmless. gen_random_uuid() is core since PostgreSQL 13.
+--
+-- Ownership: a user owns uploads and videos; a video owns its renditions and
+-- its outbox rows. Deleting a user removes everything below it.
+
+CREATE TABLE IF NOT EXISTS users (
+    id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    email         text NOT NULL,
+    password_hash text NOT NULL,            -- Argon2id PHC string, never the password
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    -- e-mails are stored trimmed and lower-cased, so equality is case-blind
+    CONSTRAINT users_email_normalised CHECK (email = lower(btrim(email))),
+    CONSTRAINT users_email_length CHECK (char_length(email) BETWEEN 3 AND 254),
+    CONSTRAINT users_hash_is_argon2id CHECK (password_hash LIKE '$argon2id$%')
+);
+CREATE UNIQUE INDEX IF NOT EXISTS users_email_key ON users (email);
+
+CREATE TABLE IF NOT EXISTS videos (
+    id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    user_id          uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    title            text NOT NULL DEFAULT '',
+    status           text NOT NULL DEFAULT 'uploading',
+    progress         smallint NOT NULL DEFAULT 0,
+    error            text,
+    raw_bucket       text NOT NULL,
+    raw_key          text NOT NULL,
+    size             bigint,
+    duration_seconds double precision,
+    width            integer,
+    height           integer,
+    video_codec      text,
+    audio_codec      text,
+    thumbnail_key    text,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    updated_at       timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT videos_status CHECK (status IN ('uploading', 'queued', 'processing', 'ready', 'failed')),
+    CONSTRAINT videos_progress CHECK (progress BETWEEN 0 AND 100),
+    CONSTRAINT videos_title_length CHECK (char_length(title) <= 200),
+    CONSTRAINT videos_failed_has_error CHECK (status <> 'failed' OR error IS NOT NULL),
+    CONSTRAINT videos_size CHECK (size IS NULL OR size >= 0),
+    CONSTRAINT videos_dimensions CHECK ((width IS NULL OR width > 0) AND (height IS NULL OR height > 0))
+);
+-- GET /videos: a user's videos newest first, keyset-paginated on (created_at, id)
+CREATE INDEX IF NOT EXISTS videos_user_newest ON videos (user_id, created_at DESC, id DESC);
+
+CREATE TABLE IF NOT EXISTS uploads (
+    id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    user_id       uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    video_id      uuid NOT NULL REFERENCES videos (id) ON DELETE CASCADE,
+    s3_upload_id  text NOT NULL,
+    bucket        text NOT NULL,
+    object_key    text NOT NULL,
+    filename      text NOT NULL,
+    content_type  text NOT NULL,
+    size          bigint NOT NULL,
+    part_size     bigint NOT NULL,
+    part_count    integer NOT NULL,
+    status        text NOT NULL DEFAULT 'active',
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    expires_at    timestamptz NOT NULL,
+    completed_at  timestamptz,
+    CONSTRAINT uploads_one_per_video UNIQUE (video_id),
+    CONSTRAINT uploads_status CHECK (status IN ('active', 'completed', 'aborted', 'expired')),
+    CONSTRAINT uploads_size CHECK (size > 0),
+    CONSTRAINT uploads_part_size CHECK (part_size >= 5242880),
+    CONSTRAINT uploads_part_count CHECK (part_count BETWEEN 1 AND 10000),
+    -- every part but the last is exactly part_size
+    CONSTRAINT uploads_parts_cover_size CHECK (size > (part_count - 1) * part_size AND size <= part_count * part_size),
+    CONSTRAINT uploads_completed_at CHECK ((status = 'completed') = (completed_at IS NOT NULL))
+);
+-- the per-user limit on active uploads, and the sweeper's scan for expired ones
+CREATE INDEX IF NOT EXISTS uploads_user_active ON uploads (user_id) WHERE status = 'active';
+CREATE INDEX IF NOT EXISTS uploads_expiring ON uploads (expires_at) WHERE status = 'active';
+
+CREATE TABLE IF NOT EXISTS renditions (
+    id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    video_id    uuid NOT NULL REFERENCES videos (id) ON DELETE CASCADE,
+    name        text NOT NULL,                  -- shorter side + "p": 720p
+    width       integer NOT NULL,
+    height      integer NOT NULL,
+    bitrate     integer NOT NULL,               -- bits per second
+    size        bigint NOT NULL,
+    object_key  text NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT renditions_one_per_name UNIQUE (video_id, name),
+    CONSTRAINT renditions_name CHECK (name ~ '^[0-9]+p$'),
+    CONSTRAINT renditions_even_dimensions CHECK (width > 0 AND height > 0 AND width % 2 = 0 AND height % 2 = 0),
+    CONSTRAINT renditions_sizes CHECK (bitrate > 0 AND size > 0)
+);
+
+-- The transactional outbox: a completed upload writes its job here in the
+-- same transaction that marks the video queued; the message is sent after
+-- commit and the row marked sent. The maintenance job re-sends rows left
+-- unsent, so a crash between commit and send loses nothing.
+CREATE TABLE IF NOT EXISTS outbox (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    video_id    uuid NOT NULL REFERENCES videos (id) ON DELETE CASCADE,
+    kind        text NOT NULL DEFAULT 'transcode',
+    payload     jsonb NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    sent_at     timestamptz,
+    attempts    integer NOT NULL DEFAULT 0,
+    last_error  text,
+    CONSTRAINT outbox_kind CHECK (kind IN ('transcode')),
+    CONSTRAINT outbox_one_job_per_video UNIQUE (video_id, kind)
+);
+CREATE INDEX IF NOT EXISTS outbox_unsent ON outbox (created_at) WHERE sent_at IS NULL;

@@ -1,0 +1,469 @@
+#!/usr/bin/env bash
+# stack.sh — the local vidpipe stack: PostgreSQL, Redis, Swift (S3), fauxqs
+# (SQS) and a web server (lighttpd or Apache) on loopback.
+#
+#   stack.sh [--test] up             start everything (idempotent), print URLs
+#   stack.sh [--test] down           stop everything this script started
+#   stack.sh [--test] web SERVER     (re)start the web server as lighttpd|apache
+#   stack.sh [--test] stop NAME      stop one service (postgres|redis|s3|sqs|web)
+#   stack.sh [--test] start NAME     start it again (for fault tests)
+#   stack.sh [--test] env            print the stack's env file path
+#
+# The dev stack lives in var/ (API on 8000, web app on 5173); --test uses
+# var/test/ and its own ports, so `make test` runs beside `make up`. Every port
+# and path is a setting (see the defaults below). Run as root, the services
+# run as the unprivileged user `vidpipe` (created if missing); otherwise as
+# the invoking user.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+STACK=dev
+if [ "${1:-}" = "--test" ]; then STACK=test; shift; fi
+CMD=${1:-up}
+shift || true
+
+# ---------------------------------------------------------------- settings --
+if [ "$STACK" = test ]; then
+	VAR=${TEST_VAR_DIR:-$ROOT/var/test}
+	: "${API_PORT:=18000}" "${FRONTEND_PORT:=15173}" "${PG_PORT:=15432}"
+	: "${REDIS_PORT:=16379}" "${S3_PORT:=18080}" "${SQS_PORT:=19324}"
+	: "${SWIFT_PORT_BASE:=16200}"
+	: "${SQS_VISIBILITY_TIMEOUT:=30}"
+else
+	VAR=${VAR_DIR:-$ROOT/var}
+	: "${API_PORT:=8000}" "${FRONTEND_PORT:=5173}" "${PG_PORT:=55432}"
+	: "${REDIS_PORT:=56379}" "${S3_PORT:=58080}" "${SQS_PORT:=59324}"
+	: "${SWIFT_PORT_BASE:=56200}"
+	: "${SQS_VISIBILITY_TIMEOUT:=120}"
+fi
+: "${BIND:=127.0.0.1}"
+: "${SERVER:=lighttpd}"
+: "${AWS_REGION:=us-east-1}"
+: "${S3_BUCKET_RAW:=vidpipe-raw}" "${S3_BUCKET_PROCESSED:=vidpipe-processed}"
+: "${SQS_QUEUE_NAME:=vidpipe-jobs}" "${SQS_MAX_RECEIVE_COUNT:=5}"
+: "${FRONTEND_URL:=http://localhost:$FRONTEND_PORT}"
+: "${FRONTEND_DIST:=$ROOT/frontend/dist}"
+SWIFT_OBJECT_PORT=$SWIFT_PORT_BASE
+SWIFT_CONTAINER_PORT=$((SWIFT_PORT_BASE + 1))
+SWIFT_ACCOUNT_PORT=$((SWIFT_PORT_BASE + 2))
+SWIFT_ACCOUNT=vidpipe SWIFT_USER=app
+RUN=$VAR/run LOG=$VAR/log CONF=$VAR/conf
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+
+say() { printf 'stack(%s): %s\n' "$STACK" "$*"; }
+die() { printf 'stack(%s): error: %s\n' "$STACK" "$*" >&2; exit 1; }
+
+# ------------------------------------------------------------ service user --
+if [ "$(id -u)" = 0 ]; then
+	SVC_USER=vidpipe
+	if ! id -u "$SVC_USER" >/dev/null 2>&1; then
+		useradd --system --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin "$SVC_USER"
+	fi
+	svc() { runuser -u "$SVC_USER" -- "$@"; }
+else
+	SVC_USER=$(id -un)
+	svc() { "$@"; }
+fi
+
+# The service user must reach the checkout (binaries, configs, var/). A
+# checkout under a private folder (mktemp -d is 0700) is opened for
+# traversal only (o+x), never for reading.
+ensure_traversable() {
+	[ "$(id -u)" = 0 ] || return 0
+	svc test -x "$ROOT/cgi-bin" && return 0
+	local d=$ROOT
+	while [ "$d" != / ]; do
+		if [ -d "$d" ] && ! [ "$(stat -c %A "$d" | cut -c10)" = x ]; then
+			say "letting $SVC_USER traverse $d (chmod o+x)"
+			chmod o+x "$d"
+		fi
+		d=$(dirname "$d")
+	done
+}
+
+# Starts "$@" in the background as the service user, its pid in $1.
+svc_daemon() {
+	local pidfile=$1 logfile=$2
+	shift 2
+	svc setsid sh -c 'echo $$ > "$0"; exec "$@"' "$pidfile" "$@" \
+		>>"$logfile" 2>&1 </dev/null &
+}
+
+alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+stop_pid() {
+	local pidfile=$1 name=$2 i
+	alive "$pidfile" || { rm -f "$pidfile"; return 0; }
+	local pid
+	pid=$(cat "$pidfile")
+	kill -TERM "$pid" 2>/dev/null || true
+	for i in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		say "$name did not stop in 10 s: killing it"
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	rm -f "$pidfile"
+}
+
+wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
+	local secs=$1 what=$2 i
+	shift 2
+	for i in $(seq 1 $((secs * 10))); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	die "$what did not come up within ${secs}s (logs: $LOG)"
+}
+
+render() { # render TEMPLATE OUT: replaces @NAME@ with $NAME
+	local line out=$2
+	: >"$out.tmp"
+	while IFS= read -r line || [ -n "$line" ]; do
+		while [[ $line =~ @([A-Z0-9_]+)@ ]]; do
+			local name=${BASH_REMATCH[1]}
+			line=${line//@${name}@/${!name}}
+		done
+		printf '%s\n' "$line" >>"$out.tmp"
+	done <"$1"
+	mv "$out.tmp" "$out"
+}
+
+# ----------------------------------------------------------------- secrets --
+# Generated once per stack, kept in var/ (never in the repository).
+load_secrets() {
+	local f=$VAR/secrets.env
+	if [ ! -s "$f" ]; then
+		umask 077
+		{
+			echo "PG_PASSWORD=$(openssl rand -hex 18)"
+			echo "REDIS_PASSWORD=$(openssl rand -hex 18)"
+			echo "SWIFT_KEY=$(openssl rand -hex 18)"
+			echo "JWT_ACCESS_SECRET=$(openssl rand -hex 32)"
+			echo "JWT_REFRESH_SECRET=$(openssl rand -hex 32)"
+		} >"$f"
+		umask 022
+	fi
+	# shellcheck disable=SC1090
+	. "$f"
+	DATABASE_URL="postgresql://vidpipe_app:$PG_PASSWORD@$BIND:$PG_PORT/vidpipe"
+	REDIS_URL="redis://:$REDIS_PASSWORD@$BIND:$REDIS_PORT/0"
+	AWS_ACCESS_KEY_ID="$SWIFT_ACCOUNT:$SWIFT_USER"
+	AWS_SECRET_ACCESS_KEY=$SWIFT_KEY
+	AWS_ENDPOINT_URL_S3="http://$BIND:$S3_PORT"
+	AWS_ENDPOINT_URL_SQS="http://$BIND:$SQS_PORT"
+	API_URL="http://localhost:$API_PORT"
+	SVC_USER_FOR_CONF=$SVC_USER
+}
+
+# ---------------------------------------------------------------- postgres --
+pg_url_admin() { echo "postgresql://vidpipe_admin:$PG_PASSWORD@$BIND:$PG_PORT/postgres"; }
+
+start_postgres() {
+	[ -n "$PGBIN" ] || die "PostgreSQL server binaries not found (apt-get install postgresql)"
+	if [ ! -s "$VAR/pg/PG_VERSION" ]; then
+		say "initialising PostgreSQL cluster in $VAR/pg"
+		local pw=$VAR/run/pgpw
+		printf '%s\n' "$PG_PASSWORD" >"$pw"
+		chown "$SVC_USER" "$pw"
+		chmod 600 "$pw"
+		svc "$PGBIN/initdb" -D "$VAR/pg" -U vidpipe_admin --pwfile="$pw" \
+			--auth=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$LOG/initdb.log" 2>&1 ||
+			die "initdb failed (see $LOG/initdb.log)"
+		rm -f "$pw"
+	fi
+	if ! svc "$PGBIN/pg_ctl" -D "$VAR/pg" status >/dev/null 2>&1; then
+		svc "$PGBIN/pg_ctl" -D "$VAR/pg" -l "$LOG/postgres.log" -w -t 30 \
+			-o "-p $PG_PORT -c listen_addresses=$BIND -c unix_socket_directories=$RUN -c max_connections=200" \
+			start >/dev/null || die "PostgreSQL did not start (see $LOG/postgres.log)"
+	fi
+	local admin
+	admin=$(pg_url_admin)
+	wait_for 30 PostgreSQL psql "$admin" -tAc 'select 1'
+	if [ -z "$(psql "$admin" -tAc "select 1 from pg_roles where rolname='vidpipe_app'")" ]; then
+		psql "$admin" -q -v ON_ERROR_STOP=1 <<-EOF
+			CREATE ROLE vidpipe_app LOGIN PASSWORD '$PG_PASSWORD';
+		EOF
+	fi
+	if [ -z "$(psql "$admin" -tAc "select 1 from pg_database where datname='vidpipe'")" ]; then
+		psql "$admin" -q -v ON_ERROR_STOP=1 -c 'CREATE DATABASE vidpipe OWNER vidpipe_app'
+	fi
+	PGOPTIONS="-c client_min_messages=warning" psql "$DATABASE_URL" -q -v ON_ERROR_STOP=1 -f "$ROOT/schema.sql" >/dev/null ||
+		die "applying schema.sql failed"
+}
+
+stop_postgres() {
+	[ -n "$PGBIN" ] && [ -s "$VAR/pg/postmaster.pid" ] || return 0
+	svc "$PGBIN/pg_ctl" -D "$VAR/pg" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# ------------------------------------------------------------------- redis --
+start_redis() {
+	mkdir -p "$VAR/redis"
+	chown "$SVC_USER" "$VAR/redis"
+	cat >"$CONF/redis.conf" <<-EOF
+		bind $BIND
+		port $REDIS_PORT
+		protected-mode yes
+		requirepass $REDIS_PASSWORD
+		daemonize no
+		dir $VAR/redis
+		save 60 1000
+		appendonly no
+		maxmemory-policy noeviction
+		loglevel warning
+	EOF
+	chmod 600 "$CONF/redis.conf"
+	chown "$SVC_USER" "$CONF/redis.conf"
+	alive "$RUN/redis.pid" || svc_daemon "$RUN/redis.pid" "$LOG/redis.log" \
+		redis-server "$CONF/redis.conf"
+	wait_for 20 Redis env REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -h "$BIND" -p "$REDIS_PORT" ping
+}
+
+# -------------------------------------------------------------- swift (S3) --
+SWIFT_SERVERS="object container account proxy"
+
+start_s3() {
+	local SWIFT_DIR=$VAR/swift s
+	mkdir -p "$SWIFT_DIR/devices/d1"
+	for s in account container object proxy; do
+		render "$ROOT/stack/swift/$s-server.conf.in" "$SWIFT_DIR/$s-server.conf"
+	done
+	chmod 600 "$SWIFT_DIR/proxy-server.conf"
+	# Rings are built once and kept (they are most of a cold start's time).
+	for s in object:$SWIFT_OBJECT_PORT container:$SWIFT_CONTAINER_PORT account:$SWIFT_ACCOUNT_PORT; do
+		local kind=${s%%:*} port=${s##*:}
+		if [ ! -s "$SWIFT_DIR/$kind.ring.gz" ]; then
+			swift-ring-builder "$SWIFT_DIR/$kind.builder" create 8 1 1 >/dev/null
+			swift-ring-builder "$SWIFT_DIR/$kind.builder" add "r1z1-$BIND:$port/d1" 100 >/dev/null
+			swift-ring-builder "$SWIFT_DIR/$kind.builder" rebalance >/dev/null
+		fi
+	done
+	chown -R "$SVC_USER" "$SWIFT_DIR"
+	for s in $SWIFT_SERVERS; do
+		alive "$RUN/swift-$s.pid" || svc_daemon "$RUN/swift-$s.pid" "$LOG/swift-$s.log" \
+			"swift-$s-server" "$SWIFT_DIR/$s-server.conf"
+	done
+	wait_for 60 "Swift proxy" sh -c "curl -fsS http://$BIND:$S3_PORT/healthcheck | grep -q OK"
+	create_buckets
+}
+
+# Buckets are made through S3 itself, signed by our own client.
+create_buckets() {
+	local i
+	for i in $(seq 1 50); do
+		env DATABASE_URL=unused REDIS_URL=redis://unused SQS_QUEUE_URL=http://unused \
+			AWS_REGION="$AWS_REGION" AWS_ACCESS_KEY_ID="$AWS_ACCESS_KEY_ID" \
+			AWS_SECRET_ACCESS_KEY="$AWS_SECRET_ACCESS_KEY" AWS_ENDPOINT_URL_S3="$AWS_ENDPOINT_URL_S3" \
+			S3_FORCE_PATH_STYLE=true S3_BUCKET_RAW="$S3_BUCKET_RAW" S3_BUCKET_PROCESSED="$S3_BUCKET_PROCESSED" \
+			"$ROOT/tools/vidpipe-admin" create-bucket "$S3_BUCKET_RAW" "$S3_BUCKET_PROCESSED" \
+			2>>"$LOG/admin.log" && return 0
+		sleep 0.2
+	done
+	die "creating the buckets failed (see $LOG/admin.log)"
+}
+
+stop_s3() {
+	local s
+	for s in proxy account container object; do stop_pid "$RUN/swift-$s.pid" "swift-$s"; done
+}
+
+# ------------------------------------------------------------- fauxqs (SQS) --
+sqs() { # sqs ACTION JSON
+	curl -fsS -X POST "http://$BIND:$SQS_PORT/" -H 'Content-Type: application/x-amz-json-1.0' \
+		-H "X-Amz-Target: AmazonSQS.$1" -d "$2"
+}
+
+start_sqs() {
+	[ -d "$ROOT/stack/fauxqs/node_modules/fauxqs" ] || die "fauxqs is not installed (make deps)"
+	alive "$RUN/fauxqs.pid" || FAUXQS_PORT=$SQS_PORT FAUXQS_BIND=$BIND \
+		svc_daemon "$RUN/fauxqs.pid" "$LOG/fauxqs.log" node "$ROOT/stack/fauxqs/serve.mjs"
+	wait_for 30 fauxqs curl -fsS "http://$BIND:$SQS_PORT/health"
+	local dlq arn policy
+	dlq=$(sqs CreateQueue "{\"QueueName\":\"$SQS_QUEUE_NAME-dlq\"}" | jq -r .QueueUrl)
+	arn=$(sqs GetQueueAttributes "{\"QueueUrl\":\"$dlq\",\"AttributeNames\":[\"QueueArn\"]}" | jq -r .Attributes.QueueArn)
+	policy=$(jq -cn --arg arn "$arn" --arg n "$SQS_MAX_RECEIVE_COUNT" '{deadLetterTargetArn:$arn,maxReceiveCount:$n}')
+	SQS_QUEUE_URL=$(sqs CreateQueue "$(jq -cn --arg n "$SQS_QUEUE_NAME" --arg p "$policy" \
+		--arg v "$SQS_VISIBILITY_TIMEOUT" '{QueueName:$n,Attributes:{RedrivePolicy:$p,VisibilityTimeout:$v}}')" | jq -r .QueueUrl)
+	SQS_DLQ_URL=$dlq
+	[ -n "$SQS_QUEUE_URL" ] && [ "$SQS_QUEUE_URL" != null ] || die "creating the queue failed"
+}
+
+stop_sqs() { stop_pid "$RUN/fauxqs.pid" fauxqs; }
+
+# -------------------------------------------------------------- web server --
+# Everything a responder reads from its environment; the web server passes it.
+RESPONDER_ENV="DATABASE_URL REDIS_URL FRONTEND_URL AWS_REGION AWS_ACCESS_KEY_ID
+AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL_S3 AWS_ENDPOINT_URL_SQS S3_FORCE_PATH_STYLE
+S3_BUCKET_RAW S3_BUCKET_PROCESSED SQS_QUEUE_URL SQS_DLQ_URL JWT_ACCESS_SECRET
+JWT_REFRESH_SECRET LOG_LEVEL"
+S3_FORCE_PATH_STYLE=true
+: "${LOG_LEVEL:=info}"
+
+# The web app's Content-Security-Policy: its own files, the API, and the
+# storage endpoint (direct uploads and playback).
+CSP_FOR() {
+	echo "default-src 'self'; connect-src 'self' $API_URL http://$BIND:$API_PORT $AWS_ENDPOINT_URL_S3; media-src 'self' blob: $AWS_ENDPOINT_URL_S3; img-src 'self' data: $AWS_ENDPOINT_URL_S3; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+}
+
+start_web() {
+	local server=${1:-$SERVER} CGI_BIN=$ROOT/cgi-bin CSP n
+	CSP=$(CSP_FOR)
+	[ -x "$CGI_BIN/healthz" ] || die "responders are not built (run make)"
+	if [ ! -e "$FRONTEND_DIST/index.html" ]; then
+		mkdir -p "$FRONTEND_DIST"
+		printf '<!doctype html><title>vidpipe</title><p>The web app is not built yet (make -C frontend).</p>\n' \
+			>"$FRONTEND_DIST/index.html"
+	fi
+	mkdir -p "$RUN/fcgid"
+	chown "$SVC_USER" "$RUN/fcgid"
+	case $server in
+	lighttpd)
+		"$ROOT/stack/gen-routes.sh" "$ROOT/routes.map" lighttpd "$CGI_BIN" "$RUN" >"$CONF/routes-lighttpd.conf"
+		render "$ROOT/lighttpd/lighttpd.conf.in" "$CONF/lighttpd.conf"
+		lighttpd -tt -f "$CONF/lighttpd.conf" >/dev/null || die "lighttpd.conf does not parse"
+		if ! alive "$RUN/lighttpd.pid"; then
+			# lighttpd hands its environment to the responders it spawns.
+			(
+				for n in $RESPONDER_ENV; do export "$n=${!n:-}"; done
+				svc lighttpd -f "$CONF/lighttpd.conf"
+			) || die "lighttpd did not start (see $LOG/lighttpd-error.log)"
+		fi
+		;;
+	apache)
+		"$ROOT/stack/gen-routes.sh" "$ROOT/routes.map" apache "$CGI_BIN" "$RUN" >"$CONF/routes-apache.conf"
+		: >"$CONF/apache-env.conf"
+		for n in $RESPONDER_ENV; do
+			[ -n "${!n:-}" ] && printf 'FcgidInitialEnv %s "%s"\n' "$n" "${!n}" >>"$CONF/apache-env.conf"
+		done
+		chmod 600 "$CONF/apache-env.conf"
+		chown "$SVC_USER" "$CONF/apache-env.conf"
+		render "$ROOT/apache/httpd.conf.in" "$CONF/apache.conf"
+		if ! alive "$RUN/apache.pid"; then
+			svc env -i PATH=/usr/sbin:/usr/bin:/bin /usr/sbin/apache2 -f "$CONF/apache.conf" -k start ||
+				die "Apache did not start (see $LOG/apache-error.log)"
+		fi
+		;;
+	*) die "SERVER must be lighttpd or apache, not '$server'" ;;
+	esac
+	echo "$server" >"$RUN/web-server"
+	wait_for 30 "$server" curl -sS -o /dev/null "http://$BIND:$API_PORT/healthz"
+}
+
+stop_web() {
+	if alive "$RUN/apache.pid"; then
+		svc env -i PATH=/usr/sbin:/usr/bin:/bin /usr/sbin/apache2 -f "$CONF/apache.conf" -k stop >/dev/null 2>&1 || true
+		local i
+		for i in $(seq 1 100); do alive "$RUN/apache.pid" || break; sleep 0.1; done
+		stop_pid "$RUN/apache.pid" apache
+	fi
+	stop_pid "$RUN/lighttpd.pid" lighttpd
+	# Responders spawned by either server end with it; make sure of it.
+	pkill -u "$SVC_USER" -f "^$ROOT/cgi-bin/" 2>/dev/null || true
+	rm -f "$RUN"/fcgi-*.sock*
+}
+
+# ---------------------------------------------------------------- env file --
+write_env() {
+	local f=$VAR/stack.env
+	umask 077
+	cat >"$f.tmp" <<-EOF
+		# Written by stack/stack.sh ($STACK stack). Source it: set -a; . $f; set +a
+		STACK=$STACK
+		WEB_SERVER=$(cat "$RUN/web-server" 2>/dev/null || echo "$SERVER")
+		API_URL=$API_URL
+		FRONTEND_URL=$FRONTEND_URL
+		DATABASE_URL=$DATABASE_URL
+		REDIS_URL=$REDIS_URL
+		AWS_REGION=$AWS_REGION
+		AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID
+		AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY
+		AWS_ENDPOINT_URL_S3=$AWS_ENDPOINT_URL_S3
+		AWS_ENDPOINT_URL_SQS=$AWS_ENDPOINT_URL_SQS
+		S3_FORCE_PATH_STYLE=$S3_FORCE_PATH_STYLE
+		S3_BUCKET_RAW=$S3_BUCKET_RAW
+		S3_BUCKET_PROCESSED=$S3_BUCKET_PROCESSED
+		SQS_QUEUE_URL=$SQS_QUEUE_URL
+		SQS_DLQ_URL=$SQS_DLQ_URL
+		JWT_ACCESS_SECRET=$JWT_ACCESS_SECRET
+		JWT_REFRESH_SECRET=$JWT_REFRESH_SECRET
+		WORKER_PID_FILE=$RUN/worker-supervisor.pid
+		VAR_DIR=$VAR
+	EOF
+	umask 022
+	mv "$f.tmp" "$f"
+}
+
+# ------------------------------------------------------------------- verbs --
+prepare() {
+	ensure_traversable
+	mkdir -p "$VAR" "$RUN" "$LOG" "$CONF"
+	chown "$SVC_USER" "$VAR" "$RUN" "$LOG" "$CONF"
+	[ -d "$VAR/pg" ] && chown -R "$SVC_USER" "$VAR/pg"
+	load_secrets
+}
+
+up() {
+	prepare
+	start_postgres
+	start_redis
+	start_s3
+	start_sqs
+	start_web "$SERVER"
+	write_env
+	cat <<-EOF
+
+		vidpipe is up ($STACK stack, $(cat "$RUN/web-server")):
+		  API          $API_URL        (health: $API_URL/healthz)
+		  web app      $FRONTEND_URL
+		  S3 (Swift)   $AWS_ENDPOINT_URL_S3   buckets $S3_BUCKET_RAW, $S3_BUCKET_PROCESSED
+		  SQS (fauxqs) $AWS_ENDPOINT_URL_SQS   queue $SQS_QUEUE_URL
+		  Postgres     $BIND:$PG_PORT (database vidpipe)
+		  Redis        $BIND:$REDIS_PORT
+		  settings     $VAR/stack.env
+	EOF
+}
+
+down() {
+	stop_web
+	stop_sqs
+	stop_s3
+	stop_pid "$RUN/redis.pid" redis
+	stop_postgres
+	rm -f "$RUN/web-server"
+	say "stopped"
+}
+
+case $CMD in
+up) up ;;
+down) [ -d "$VAR" ] && down || true ;;
+web)
+	prepare
+	SQS_QUEUE_URL=$(grep '^SQS_QUEUE_URL=' "$VAR/stack.env" | cut -d= -f2-)
+	SQS_DLQ_URL=$(grep '^SQS_DLQ_URL=' "$VAR/stack.env" | cut -d= -f2-)
+	stop_web
+	start_web "${1:?web needs lighttpd or apache}"
+	write_env
+	;;
+stop)
+	prepare
+	case ${1:?} in
+	postgres) stop_postgres ;; redis) stop_pid "$RUN/redis.pid" redis ;;
+	s3) stop_s3 ;; sqs) stop_sqs ;; web) stop_web ;;
+	*) die "unknown service $1" ;;
+	esac
+	;;
+start)
+	prepare
+	case ${1:?} in
+	postgres) start_postgres ;; redis) start_redis ;;
+	s3) start_s3 ;; sqs) start_sqs ;;
+	*) die "unknown service $1" ;;
+	esac
+	;;
+env) echo "$VAR/stack.env" ;;
+*) die "unknown command '$CMD'" ;;
+esac
