@@ -4,6 +4,42 @@
 #include "json.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+/*
+ * json-c 0.16 in strict mode still takes a few things RFC 8259 forbids:
+ * NaN and Infinity, single-quoted strings, and raw control characters inside
+ * strings. This scan rejects exactly those before json-c parses; outside a
+ * string, valid JSON has no letters but those of true/false/null and the
+ * exponent's e/E.
+ */
+static bool json_lexically_strict(const char *s, size_t n)
+{
+	bool in_str = false, esc = false;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (in_str) {
+			if (c < 0x20)
+				return false;
+			if (esc)
+				esc = false;
+			else if (c == '\\')
+				esc = true;
+			else if (c == '"')
+				in_str = false;
+		} else if (c == '"') {
+			in_str = true;
+		} else if (c == '\'' ||
+			   (((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) &&
+			    !strchr("truefalsnE", c))) {
+			return false;
+		}
+	}
+	return true;
+}
 
 vp_res json_parse_object(const char *s, size_t n, struct json_object **out)
 {
@@ -14,10 +50,12 @@ vp_res json_parse_object(const char *s, size_t n, struct json_object **out)
 	*out = NULL;
 	if (n > INT32_MAX)
 		return VP_TOO_LARGE;
+	if (!json_lexically_strict(s, n))
+		return VP_INVALID;
 	tok = json_tokener_new_ex(JSON_MAX_DEPTH);
 	if (!tok)
 		return VP_NOMEM;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	o = json_tokener_parse_ex(tok, s, (int)n);
 	if (!o || json_tokener_get_error(tok) != json_tokener_success)
 		goto end;

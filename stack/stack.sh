@@ -61,9 +61,12 @@ if [ "$(id -u)" = 0 ]; then
 			--shell /usr/sbin/nologin "$SVC_USER"
 	fi
 	svc() { runuser -u "$SVC_USER" -- "$@"; }
+	# setpriv execs in place: a daemon leaves no waiting parent behind
+	svc_exec() { exec setpriv --reuid="$SVC_USER" --regid="$SVC_USER" --init-groups -- "$@"; }
 else
 	SVC_USER=$(id -un)
 	svc() { "$@"; }
+	svc_exec() { exec "$@"; }
 fi
 
 # The service user must reach the checkout (binaries, configs, var/). A
@@ -86,8 +89,11 @@ ensure_traversable() {
 svc_daemon() {
 	local pidfile=$1 logfile=$2
 	shift 2
-	svc setsid sh -c 'echo $$ > "$0"; exec "$@"' "$pidfile" "$@" \
-		>>"$logfile" 2>&1 </dev/null &
+	# Descriptors above 2 (a test runner's pipes) must not leak into it.
+	(
+		for fd in 3 4 5 6 7 8 9; do eval "exec $fd>&-"; done
+		svc_exec setsid sh -c 'echo $$ > "$0"; exec "$@"' "$pidfile" "$@"
+	) >>"$logfile" 2>&1 </dev/null &
 }
 
 alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }

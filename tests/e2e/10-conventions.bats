@@ -1,0 +1,116 @@
+#!/usr/bin/env bats
+# The conventions every API answer keeps (api.md, "Conventions").
+
+load helpers
+
+@test "healthz answers 200 with all four checks ok" {
+	api GET /healthz
+	expect_status 200
+	[ "$(jq -c . <<<"$BODY")" = '{"status":"ok","checks":{"postgres":"ok","redis":"ok","s3":"ok","sqs":"ok"}}' ]
+}
+
+@test "healthz reveals no configuration" {
+	api GET /healthz
+	! grep -qE '127\.0\.0\.1|localhost|vidpipe-|amazonaws|postgres(ql)?://|redis://' <<<"$BODY"
+}
+
+@test "every answer carries nosniff, no-store and a JSON content type" {
+	for p in /healthz /no/such/path; do
+		api GET "$p"
+		[ "$(header X-Content-Type-Options)" = nosniff ]
+		[ "$(header Cache-Control)" = no-store ]
+		[[ "$(header Content-Type)" == "application/json; charset=utf-8" ]]
+	done
+}
+
+@test "a well-formed X-Request-Id is echoed" {
+	api GET /healthz -H 'X-Request-Id: trace-abc.123_X'
+	[ "$(header X-Request-Id)" = trace-abc.123_X ]
+}
+
+@test "a malformed X-Request-Id is replaced by a generated one" {
+	api GET /healthz -H 'X-Request-Id: <script>alert(1)</script>'
+	rid=$(header X-Request-Id)
+	[[ "$rid" =~ ^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$ ]]
+	api GET /healthz -H "X-Request-Id: $(printf 'a%.0s' $(seq 1 65))"
+	[ "$(header X-Request-Id | wc -c)" -eq 37 ]
+}
+
+@test "without X-Request-Id every answer gets a fresh one" {
+	api GET /healthz
+	a=$(header X-Request-Id)
+	api GET /healthz
+	b=$(header X-Request-Id)
+	[ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ]
+}
+
+@test "the request id is in the log line of the request" {
+	rid=logcheck-$RANDOM$RANDOM
+	api GET /healthz -H "X-Request-Id: $rid"
+	expect_status 200
+	# lighttpd hands the responders' stderr to its breakage log, Apache's
+	# mod_fcgid to the error log
+	log=$VAR_DIR/log/responders.log
+	[ "$WEB_SERVER" = apache ] && log=$VAR_DIR/log/apache-error.log
+	for i in $(seq 1 20); do grep -q "\"request_id\":\"$rid\"" "$log" && break; sleep 0.1; done
+	grep "\"request_id\":\"$rid\"" "$log" | grep -q '"event":"request"'
+}
+
+@test "an unknown path is 404 not_found in the error shape, whatever the method" {
+	for m in GET POST DELETE PATCH; do
+		api "$m" /no/such/thing --data-raw '' -H 'Content-Type: application/json' 
+		expect_error 404 not_found
+	done
+	api GET /healthz/extra
+	expect_error 404 not_found
+}
+
+@test "a known path with a method it does not serve is 405 with Allow" {
+	api DELETE /healthz
+	expect_error 405 method_not_allowed
+	[ "$(header Allow)" = "GET, OPTIONS" ]
+	api POST /healthz -H 'Content-Type: application/json' --data '{}'
+	expect_error 405 method_not_allowed
+}
+
+@test "a body over 64 KiB is 413 in the error shape" {
+	big=$(head -c 70000 /dev/zero | tr '\0' 'a')
+	api POST /healthz -H 'Content-Type: application/json' --data "{\"a\":\"$big\"}"
+	expect_error 413 payload_too_large
+}
+
+@test "a body that is not JSON-typed is 415" {
+	api POST /healthz -H 'Content-Type: application/x-www-form-urlencoded' --data 'a=b'
+	expect_error 415 unsupported_media_type
+	api POST /healthz -H 'Content-Type: text/plain' --data '{}'
+	expect_error 415 unsupported_media_type
+}
+
+@test "CORS: the web app's origin is allowed with credentials" {
+	api GET /healthz -H "Origin: $FRONTEND_URL"
+	[ "$(header Access-Control-Allow-Origin)" = "$FRONTEND_URL" ]
+	[ "$(header Access-Control-Allow-Credentials)" = true ]
+}
+
+@test "CORS: any other origin gets no CORS headers" {
+	api GET /healthz -H 'Origin: http://evil.example'
+	[ -z "$(header Access-Control-Allow-Origin)" ]
+	api GET /healthz -H "Origin: $FRONTEND_URL.evil.example"
+	[ -z "$(header Access-Control-Allow-Origin)" ]
+}
+
+@test "CORS: a preflight answers 204 with the allowed methods and headers" {
+	api OPTIONS /healthz -H "Origin: $FRONTEND_URL" -H 'Access-Control-Request-Method: GET'
+	expect_status 204
+	[ "$(header Access-Control-Allow-Origin)" = "$FRONTEND_URL" ]
+	[[ "$(header Access-Control-Allow-Methods)" == *GET* ]]
+	[[ "$(header Access-Control-Allow-Headers)" == *Authorization* ]]
+	[ -n "$(header X-Request-Id)" ]
+}
+
+@test "the web app is served on its own port" {
+	run curl -sS -o /dev/null -w '%{http_code}' "$FRONTEND_URL/"
+	[ "$output" = 200 ]
+	run curl -sS -D - -o /dev/null "$FRONTEND_URL/"
+	[[ "$output" == *"Content-Security-Policy"* ]]
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bats
+# A dependency that goes down gives 503 unavailable naming it; once it is back
+# the next request succeeds without restarting the web server. These suites
+# stop and start real services, so they run last and restore what they stop.
+
+load helpers
+
+teardown() {
+	# whatever happened, leave every service running for the next suite
+	stack start postgres || true
+	stack start redis || true
+	stack start s3 || true
+	stack start sqs || true
+}
+
+check_outage() { # check_outage SERVICE CHECK_NAME
+	wait_healthy 30
+	web_pid=$(cat "$VAR_DIR/run/$WEB_SERVER.pid")
+	stack stop "$1"
+	api GET /healthz
+	expect_status 503
+	[ "$(jq -r ".checks.$2" <<<"$BODY")" != ok ]
+	[ "$(jq -r '.status' <<<"$BODY")" = unavailable ]
+	[ "$(jq -r '.error.code' <<<"$BODY")" = unavailable ]
+	# the others still answer ok
+	[ "$(jq -r '[.checks[] | select(. == "ok")] | length' <<<"$BODY")" = 3 ]
+	stack start "$1"
+	api GET /healthz
+	expect_status 200
+	[ "$(cat "$VAR_DIR/run/$WEB_SERVER.pid")" = "$web_pid" ]
+}
+
+@test "Redis down: healthz 503 naming redis; back up: the next request is 200" {
+	check_outage redis redis
+}
+
+@test "Postgres down: healthz 503 naming postgres; back up: the next request is 200" {
+	check_outage postgres postgres
+}
+
+@test "S3 down: healthz 503 naming s3; back up: 200" {
+	check_outage s3 s3
+}
+
+@test "SQS down: healthz 503 naming sqs; back up: 200" {
+	check_outage sqs sqs
+}

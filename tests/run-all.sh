@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# run-all.sh — what `make test` runs: the unit tests (plain and under
+# ASan+UBSan), then a stack of its own (var/test, its own ports), the
+# end-to-end suites under each web server, and the stack torn down again.
+# Ends with one line: "total: N passed, N failed".
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+mkdir -p tests/out
+trap '"$ROOT/stack/stack.sh" --test down >/dev/null 2>&1' EXIT
+
+make --no-print-directory -s unit 2>&1 | tee tests/out/unit.log
+unit_rc=${PIPESTATUS[0]}
+
+if stack/stack.sh --test up >tests/out/stack-up.log 2>&1; then
+	tests/run-e2e.sh 2>&1 | tee tests/out/e2e.log
+	e2e_rc=${PIPESTATUS[0]}
+else
+	cat tests/out/stack-up.log
+	echo "e2e: 0 passed, 1 failed (the test stack did not come up)" | tee tests/out/e2e.log
+	e2e_rc=1
+fi
+
+sum() { sed -n "s/^$1: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p" "tests/out/$1.log" | tail -n 1; }
+read -r up uf <<<"$(sum unit)"
+read -r ep ef <<<"$(sum e2e)"
+p=$(( ${up:-0} + ${ep:-0} )) f=$(( ${uf:-0} + ${ef:-0} ))
+[ "$unit_rc" -eq 0 ] && [ "$e2e_rc" -eq 0 ] || [ "$f" -gt 0 ] || f=1
+echo "total: $p passed, $f failed"
+[ "$f" -eq 0 ]

@@ -1,0 +1,243 @@
+/*
+ * The core of lib/: the capped buffer, strict JSON, configuration from the
+ * environment, and the request helpers (UUIDs, path segments).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../lib/buf.h"
+#include "../../lib/cfg.h"
+#include "../../lib/http.h"
+#include "../../lib/json.h"
+
+static void buf_grows_and_stays_terminated(void **state)
+{
+	buf b;
+
+	(void)state;
+	buf_init(&b, 0);
+	assert_string_equal(buf_str(&b), "");
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(buf_printf(&b, "%d,", i), VP_OK);
+	assert_int_equal(b.len, strlen(b.data));
+	assert_memory_equal(b.data, "0,1,2,", 6);
+	buf_free(&b);
+	buf_free(NULL); /* free functions accept NULL */
+}
+
+static void buf_cap_refuses_and_keeps_contents(void **state)
+{
+	buf b;
+
+	(void)state;
+	buf_init(&b, 8);
+	assert_int_equal(buf_adds(&b, "12345678"), VP_OK);
+	assert_int_equal(buf_addc(&b, '9'), VP_TOO_LARGE);
+	assert_int_equal(buf_printf(&b, "%s", "x"), VP_TOO_LARGE);
+	assert_string_equal(buf_str(&b), "12345678");
+	assert_int_equal(b.len, 8);
+	buf_free(&b);
+}
+
+static void buf_detach_hands_over(void **state)
+{
+	buf b;
+	char *p;
+
+	(void)state;
+	buf_init(&b, 0);
+	p = buf_detach(&b);
+	assert_string_equal(p, "");
+	free(p);
+	buf_addhex(&b, (const unsigned char *)"\x01\xab", 2);
+	p = buf_detach(&b);
+	assert_string_equal(p, "01ab");
+	assert_null(b.data);
+	free(p);
+}
+
+static void json_accepts_one_object(void **state)
+{
+	struct json_object *o;
+	const char *s;
+	int64_t n;
+
+	(void)state;
+	assert_int_equal(json_parse_object("{\"a\":\"x\",\"n\":5} \n", 17, &o), VP_OK);
+	assert_int_equal(json_field_str(o, "a", &s), VP_OK);
+	assert_string_equal(s, "x");
+	assert_int_equal(json_field_i64(o, "n", &n), VP_OK);
+	assert_int_equal(n, 5);
+	assert_int_equal(json_field_str(o, "n", &s), VP_INVALID);   /* wrong type */
+	assert_int_equal(json_field_i64(o, "a", &n), VP_INVALID);
+	assert_int_equal(json_field_str(o, "missing", &s), VP_NOT_FOUND);
+	json_object_put(o);
+}
+
+static void json_rejects_everything_else(void **state)
+{
+	static const char *bad[] = {
+		"", "{", "[1,2]", "\"str\"", "42", "null", "{\"a\":1} {}",
+		"{\"a\":1}x", "{'a':1}", "{\"a\":01}", "{\"a\":1,}",
+		"{\"a\":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}",
+		/* what json-c 0.16 takes even in strict mode */
+		"{\"a\":NaN}", "{\"a\":Infinity}", "{\"a\":-Infinity}",
+		"{\"a\":\"\x01\"}", "{\"a\":\"\xff\"}", "{/*c*/\"a\":1}",
+		"{a:1}", "{\"a\":tru}",
+	};
+	struct json_object *o;
+
+	(void)state;
+	for (size_t i = 0; i < VP_ARRAY_LEN(bad); i++) {
+		assert_int_equal(json_parse_object(bad[i], strlen(bad[i]), &o), VP_INVALID);
+		assert_null(o);
+	}
+}
+
+static void json_keeps_what_looks_odd_but_is_valid(void **state)
+{
+	static const char *good[] = {
+		"{\"a\":\"it's NaN, Infinity\"}", "{\"a\":1E5,\"b\":-2e-3}",
+		"{\"a\":true,\"b\":false,\"c\":null}", "{\"a\":\"\\\"q\\\" \\u00e9\"}",
+		"{\"\xc3\xa9\":\"\xe2\x82\xac\"}",
+	};
+	struct json_object *o;
+
+	(void)state;
+	for (size_t i = 0; i < VP_ARRAY_LEN(good); i++) {
+		assert_int_equal(json_parse_object(good[i], strlen(good[i]), &o), VP_OK);
+		json_object_put(o);
+	}
+}
+
+static void json_floats_are_not_integers(void **state)
+{
+	struct json_object *o;
+	int64_t n;
+
+	(void)state;
+	assert_int_equal(json_parse_object("{\"n\":1.5,\"s\":\"1\"}", 17, &o), VP_OK);
+	assert_int_equal(json_field_i64(o, "n", &n), VP_INVALID);
+	assert_int_equal(json_field_i64(o, "s", &n), VP_INVALID);
+	json_object_put(o);
+}
+
+static void set_required_env(void)
+{
+	setenv("DATABASE_URL", "postgresql://u:p@127.0.0.1/db", 1);
+	setenv("REDIS_URL", "redis://127.0.0.1:6379/0", 1);
+	setenv("AWS_ACCESS_KEY_ID", "a", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "s", 1);
+	setenv("S3_BUCKET_RAW", "raw", 1);
+	setenv("S3_BUCKET_PROCESSED", "out", 1);
+	setenv("SQS_QUEUE_URL", "http://127.0.0.1:9324/000000000000/q", 1);
+	unsetenv("DEPENDENCY_TIMEOUT_MS");
+	unsetenv("AWS_ENDPOINT_URL_S3");
+	unsetenv("S3_FORCE_PATH_STYLE");
+}
+
+static void cfg_loads_with_defaults(void **state)
+{
+	struct cfg c;
+	buf err;
+
+	(void)state;
+	set_required_env();
+	buf_init(&err, 256);
+	assert_int_equal(cfg_load(&c, &err), VP_OK);
+	assert_string_equal(c.frontend_url, "http://localhost:5173");
+	assert_int_equal(c.dep_timeout_ms, 3000);
+	assert_false(c.s3_path_style);
+	buf_free(&err);
+}
+
+static void cfg_names_the_bad_variable(void **state)
+{
+	struct cfg c;
+	buf err;
+
+	(void)state;
+	set_required_env();
+	buf_init(&err, 256);
+	unsetenv("S3_BUCKET_RAW");
+	assert_int_equal(cfg_load(&c, &err), VP_INVALID);
+	assert_non_null(strstr(buf_str(&err), "S3_BUCKET_RAW"));
+
+	set_required_env();
+	buf_reset(&err);
+	setenv("DEPENDENCY_TIMEOUT_MS", "12abc", 1);
+	assert_int_equal(cfg_load(&c, &err), VP_INVALID);
+	assert_non_null(strstr(buf_str(&err), "DEPENDENCY_TIMEOUT_MS"));
+
+	set_required_env();
+	buf_reset(&err);
+	setenv("REDIS_URL", "http://nope", 1);
+	assert_int_equal(cfg_load(&c, &err), VP_INVALID);
+	assert_non_null(strstr(buf_str(&err), "REDIS_URL"));
+
+	set_required_env();
+	buf_reset(&err);
+	setenv("S3_FORCE_PATH_STYLE", "maybe", 1);
+	assert_int_equal(cfg_load(&c, &err), VP_INVALID);
+	assert_non_null(strstr(buf_str(&err), "S3_FORCE_PATH_STYLE"));
+	buf_free(&err);
+}
+
+static void uuids_are_v4_and_checked(void **state)
+{
+	char a[37], b[37];
+
+	(void)state;
+	assert_int_equal(http_uuid(a), VP_OK);
+	assert_int_equal(http_uuid(b), VP_OK);
+	assert_true(http_is_uuid(a));
+	assert_string_not_equal(a, b);
+	assert_int_equal(a[14], '4');
+	assert_true(http_is_uuid("0b0f3c9e-2c55-4d4e-9a1b-1f6a7d2f9e10"));
+	assert_false(http_is_uuid("0B0F3C9E-2C55-4D4E-9A1B-1F6A7D2F9E10")); /* lower-case only */
+	assert_false(http_is_uuid("0b0f3c9e-2c55-4d4e-9a1b-1f6a7d2f9e1"));
+	assert_false(http_is_uuid("0b0f3c9e+2c55-4d4e-9a1b-1f6a7d2f9e10"));
+	assert_false(http_is_uuid("' OR 1=1 --"));
+	assert_false(http_is_uuid(NULL));
+}
+
+static void path_segments(void **state)
+{
+	struct http_req req;
+	char seg[40];
+
+	(void)state;
+	memset(&req, 0, sizeof(req));
+	strcpy(req.path, "/uploads/abc/complete");
+	assert_int_equal(http_path_segment(&req, 0, seg, sizeof(seg)), VP_OK);
+	assert_string_equal(seg, "uploads");
+	assert_int_equal(http_path_segment(&req, 1, seg, sizeof(seg)), VP_OK);
+	assert_string_equal(seg, "abc");
+	assert_int_equal(http_path_segment(&req, 2, seg, sizeof(seg)), VP_OK);
+	assert_string_equal(seg, "complete");
+	assert_int_equal(http_path_segment(&req, 3, seg, sizeof(seg)), VP_NOT_FOUND);
+	assert_int_equal(http_path_segment(&req, 1, seg, 3), VP_TOO_LARGE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(buf_grows_and_stays_terminated),
+		cmocka_unit_test(buf_cap_refuses_and_keeps_contents),
+		cmocka_unit_test(buf_detach_hands_over),
+		cmocka_unit_test(json_accepts_one_object),
+		cmocka_unit_test(json_rejects_everything_else),
+		cmocka_unit_test(json_keeps_what_looks_odd_but_is_valid),
+		cmocka_unit_test(json_floats_are_not_integers),
+		cmocka_unit_test(cfg_loads_with_defaults),
+		cmocka_unit_test(cfg_names_the_bad_variable),
+		cmocka_unit_test(uuids_are_v4_and_checked),
+		cmocka_unit_test(path_segments),
+	};
+	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
+}
