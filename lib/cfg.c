@@ -78,6 +78,49 @@ static vp_res cfg_bool(const char *name, bool def, bool *out, buf *err)
 	return VP_OK;
 }
 
+/* Token keys are secrets: present, long enough to resist guessing, and not
+ * the same for both kinds (so one kind can never verify as the other). */
+static vp_res require_key(const char *name, const char **out, buf *err)
+{
+	vp_res r = require(name, out, err);
+
+	if (r == VP_OK && strlen(*out) < 32) {
+		buf_printf(err, "%s must be at least 32 bytes (openssl rand -hex 32)", name);
+		return VP_INVALID;
+	}
+	return r;
+}
+
+static vp_res cfg_load_auth(struct cfg *c, buf *err)
+{
+	vp_res r;
+
+	if ((r = require_key("JWT_ACCESS_SECRET", &c->jwt_access_secret, err)) != VP_OK ||
+	    (r = require_key("JWT_REFRESH_SECRET", &c->jwt_refresh_secret, err)) != VP_OK)
+		return r;
+	if (!strcmp(c->jwt_access_secret, c->jwt_refresh_secret)) {
+		buf_printf(err, "JWT_ACCESS_SECRET and JWT_REFRESH_SECRET must differ");
+		return VP_INVALID;
+	}
+	c->jwt_issuer = env_or("JWT_ISSUER", "vidpipe");
+	c->jwt_audience = env_or("JWT_AUDIENCE", "vidpipe-api");
+	if ((r = cfg_long("ACCESS_TOKEN_TTL", 900, 30, 86400, &c->access_ttl, err)) ||
+	    (r = cfg_long("REFRESH_TOKEN_TTL", 14 * 86400, 300, 365 * 86400, &c->refresh_ttl, err)) ||
+	    (r = cfg_long("ARGON2_MEMORY_KIB", 19456, 19456, 4 << 20, &c->argon2_m_kib, err)) ||
+	    (r = cfg_long("ARGON2_ITERATIONS", 2, 2, 100, &c->argon2_t, err)) ||
+	    (r = cfg_long("ARGON2_PARALLELISM", 1, 1, 64, &c->argon2_p, err)) ||
+	    (r = cfg_long("RATE_LIMIT_AUTH_PER_IP", 10, 1, 1000000, &c->rl_auth_ip, err)) ||
+	    (r = cfg_long("RATE_LIMIT_AUTH_WINDOW", 60, 1, 86400, &c->rl_auth_ip_window, err)) ||
+	    (r = cfg_long("RATE_LIMIT_LOGIN_FAILURES", 5, 1, 1000000, &c->rl_login_fail, err)) ||
+	    (r = cfg_long("RATE_LIMIT_LOGIN_FAILURES_WINDOW", 900, 1, 86400, &c->rl_login_fail_window, err)) ||
+	    (r = cfg_long("RATE_LIMIT_API", 300, 1, 1000000, &c->rl_api, err)) ||
+	    (r = cfg_long("RATE_LIMIT_API_WINDOW", 60, 1, 86400, &c->rl_api_window, err)) ||
+	    (r = cfg_long("RATE_LIMIT_UPLOADS", 30, 1, 1000000, &c->rl_uploads, err)) ||
+	    (r = cfg_long("RATE_LIMIT_UPLOADS_WINDOW", 3600, 1, 86400, &c->rl_uploads_window, err)))
+		return r;
+	return VP_OK;
+}
+
 vp_res cfg_load(struct cfg *c, buf *err)
 {
 	vp_res r;
@@ -108,6 +151,8 @@ vp_res cfg_load(struct cfg *c, buf *err)
 	if ((r = cfg_bool("S3_FORCE_PATH_STYLE", c->s3_endpoint != NULL,
 			  &c->s3_path_style, err)) != VP_OK)
 		return r;
-	return cfg_long("DEPENDENCY_TIMEOUT_MS", 3000, 100, 60000,
-			&c->dep_timeout_ms, err);
+	if ((r = cfg_long("DEPENDENCY_TIMEOUT_MS", 3000, 100, 60000,
+			  &c->dep_timeout_ms, err)) != VP_OK)
+		return r;
+	return cfg_load_auth(c, err);
 }

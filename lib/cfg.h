@@ -29,6 +29,21 @@ struct cfg {
 	const char *sqs_queue_url;
 	const char *sqs_dlq_url;      /* may be NULL */
 	long dep_timeout_ms;          /* one call to a dependency, at most */
+
+	/* auth */
+	const char *jwt_access_secret;   /* >= 32 bytes */
+	const char *jwt_refresh_secret;  /* >= 32 bytes, differs from the above */
+	const char *jwt_issuer;
+	const char *jwt_audience;
+	long access_ttl;                 /* seconds */
+	long refresh_ttl;                /* seconds; also the session's lifetime */
+	long argon2_m_kib, argon2_t, argon2_p;
+
+	/* rate limits: count per window (seconds) */
+	long rl_auth_ip, rl_auth_ip_window;        /* login + register per IP */
+	long rl_login_fail, rl_login_fail_window;  /* failed logins per account */
+	long rl_api, rl_api_window;                /* authenticated API per user */
+	long rl_uploads, rl_uploads_window;        /* POST /uploads per user */
 };
 
 /* Fills c from the environment. On failure returns VP_INVALID and writes a

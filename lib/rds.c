@@ -4,6 +4,8 @@
 #include "rds.h"
 
 #include <curl/curl.h>
+#include <openssl/sha.h>
+#include <stdio.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -182,5 +184,50 @@ vp_res rds_ping(void)
 
 	if (r == VP_OK)
 		freeReplyObject(rep);
+	return r;
+}
+
+vp_res rds_eval(struct rds_script *s, redisReply **out, int nkeys, int nargs,
+		const char **args)
+{
+	const char *argv[32];
+	char nk[16];
+	vp_res r;
+
+	*out = NULL;
+	if (nargs > 28)
+		return VP_INVALID;
+	if (!s->sha[0]) {
+		unsigned char md[SHA_DIGEST_LENGTH];
+
+		SHA1((const unsigned char *)s->src, strlen(s->src), md);
+		for (int i = 0; i < SHA_DIGEST_LENGTH; i++)
+			snprintf(s->sha + 2 * i, 3, "%02x", md[i]);
+	}
+	snprintf(nk, sizeof(nk), "%d", nkeys);
+	argv[0] = "EVALSHA";
+	argv[1] = s->sha;
+	argv[2] = nk;
+	for (int i = 0; i < nargs; i++)
+		argv[3 + i] = args[i];
+	for (int attempt = 0; attempt < 2; attempt++) {
+		bool had = rds_ctx != NULL;
+		redisReply *rep;
+
+		if ((r = rds_connect()) != VP_OK)
+			return r;
+		rep = redisCommandArgv(rds_ctx, 3 + nargs, argv, NULL);
+		if (rep && rep->type == REDIS_REPLY_ERROR && !strncmp(rep->str, "NOSCRIPT", 8)) {
+			freeReplyObject(rep);
+			argv[0] = "EVAL";
+			argv[1] = s->src;
+			rep = redisCommandArgv(rds_ctx, 3 + nargs, argv, NULL);
+			argv[0] = "EVALSHA";
+			argv[1] = s->sha;
+		}
+		r = rds_check(rep, out);
+		if (r != VP_UNAVAILABLE || !had || rds_ctx)
+			return r;
+	}
 	return r;
 }

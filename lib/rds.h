@@ -26,4 +26,17 @@ vp_res rds_argv(redisReply **out, int argc, const char **argv,
 
 vp_res rds_ping(void);
 
+/* A Lua script run by EVALSHA, loaded with EVAL the first time the server
+ * does not know it (after a restart, too). Declare one static per script:
+ *   static struct rds_script s = { .src = "..." };  */
+struct rds_script {
+	const char *src;
+	char sha[41];     /* filled on first use */
+};
+
+/* Runs the script with nkeys keys followed by the other args (strings).
+ * Error replies from the script are VP_INTERNAL and logged. */
+vp_res rds_eval(struct rds_script *s, redisReply **out, int nkeys, int nargs,
+		const char **args);
+
 #endif

@@ -45,3 +45,28 @@ check_outage() { # check_outage SERVICE CHECK_NAME
 @test "SQS down: healthz 503 naming sqs; back up: 200" {
 	check_outage sqs sqs
 }
+
+@test "Redis down: authenticated routes 503, never a pass; back up: they work" {
+	wait_healthy 30
+	register_user
+	login
+	stack stop redis
+	api GET /me -H "Authorization: Bearer $TOKEN"
+	expect_error 503 unavailable
+	api GET /auth/sessions -H "Authorization: Bearer $TOKEN"
+	expect_error 503 unavailable
+	stack start redis
+	api GET /me -H "Authorization: Bearer $TOKEN"
+	expect_status 200
+}
+
+@test "Postgres down: login 503 unavailable; back up: it works" {
+	wait_healthy 30
+	register_user
+	stack stop postgres
+	api POST /auth/login --interface "$(random_ip)" -H 'Content-Type: application/json' \
+		--data "$(jq -cn --arg e "$EMAIL" --arg p "$PASSWORD" '{email:$e,password:$p}')"
+	expect_error 503 unavailable
+	stack start postgres
+	login
+}

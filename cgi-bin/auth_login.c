@@ -1,0 +1,89 @@
+/*
+ * auth_login — POST /auth/login {"email","password"} → 200 tokens + cookie.
+ *
+ * Two limits: requests per client IP, and failed logins per account whatever
+ * the IP. An unknown e-mail and a wrong password get the same answer after
+ * the same work (one Argon2id verification).
+ */
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../lib/auth.h"
+#include "../lib/ratelimit.h"
+
+/* The per-account key holds a hash of the e-mail, not the address. */
+static void fail_key(const char *email, char *out, size_t size)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	int n = snprintf(out, size, "rl:login_fail:");
+
+	SHA256((const unsigned char *)email, strlen(email), md);
+	for (int i = 0; i < 16 && (size_t)n + 2 < size; i++)
+		n += snprintf(out + n, size - (size_t)n, "%02x", md[i]);
+}
+
+static void login_post(struct http_ctx *ctx)
+{
+	struct passwd_params pp = auth_passwd_params(ctx->cfg);
+	const struct cfg *cfg = ctx->cfg;
+	char email[256], ipkey[128], fkey[64];
+	const char *pw;
+	size_t pwlen;
+	struct ratelimit rl, fl;
+	struct user u;
+	vp_res r;
+
+	snprintf(ipkey, sizeof(ipkey), "rl:auth_ip:%s", ctx->req->remote_addr ? ctx->req->remote_addr : "");
+	if ((r = ratelimit_hit(ipkey, cfg->rl_auth_ip, cfg->rl_auth_ip_window, true, &rl)) != VP_OK) {
+		http_fail(ctx, r, "rate limit");
+		return;
+	}
+	if (!rl.allowed) {
+		ratelimit_deny(ctx, &rl);
+		return;
+	}
+	if (!auth_read_credentials(ctx, email, sizeof(email), &pw, &pwlen)) {
+		ratelimit_headers(ctx, &rl);
+		return;
+	}
+	fail_key(email, fkey, sizeof(fkey));
+	if ((r = ratelimit_hit(fkey, cfg->rl_login_fail, cfg->rl_login_fail_window, false, &fl)) != VP_OK) {
+		http_fail(ctx, r, "rate limit");
+		return;
+	}
+	if (!fl.allowed) {
+		ratelimit_deny(ctx, &fl);
+		return;
+	}
+	ratelimit_headers(ctx, &rl);
+
+	users_init(&u);
+	r = users_by_email(email, &u);
+	if (r == VP_OK)
+		r = passwd_verify(buf_str(&u.password_hash), pw, pwlen);
+	else if (r == VP_NOT_FOUND)
+		r = passwd_verify_dummy(&pp, pw, pwlen);
+	if (r == VP_OK) {
+		auth_answer_new_session(ctx, &u);
+	} else if (r == VP_DENIED || r == VP_NOT_FOUND) {
+		vp_res fr = ratelimit_hit(fkey, cfg->rl_login_fail, cfg->rl_login_fail_window, true, &fl);
+
+		if (fr != VP_OK)
+			http_fail(ctx, fr, "rate limit");
+		else
+			http_error(ctx, 401, "invalid_credentials", "email or password is wrong");
+	} else {
+		http_fail(ctx, r, "login");
+	}
+	users_free(&u);
+}
+
+static const struct http_method methods[] = {
+	{ "POST", login_post, true },
+};
+
+int main(void)
+{
+	return http_serve("auth_login", methods, VP_ARRAY_LEN(methods));
+}

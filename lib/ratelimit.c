@@ -1,0 +1,72 @@
+/*
+ * ratelimit.c — GCRA rate limits in Redis (see ratelimit.h).
+ */
+#include "ratelimit.h"
+
+#include <stdio.h>
+
+#include "rds.h"
+
+static struct rds_script gcra_script = {
+	.src = RATELIMIT_GCRA_LUA
+	       "return gcra(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))\n",
+};
+
+vp_res ratelimit_from_reply(const struct redisReply *const *e, long limit,
+			    struct ratelimit *out)
+{
+	for (int i = 0; i < 4; i++)
+		if (e[i]->type != REDIS_REPLY_INTEGER)
+			return VP_INTERNAL;
+	out->allowed = e[0]->integer == 1;
+	out->limit = limit;
+	out->remaining = (long)e[1]->integer;
+	out->reset_s = (long)((e[2]->integer + 999) / 1000);
+	out->retry_after_s = (long)((e[3]->integer + 999) / 1000);
+	if (!out->allowed && out->retry_after_s < 1)
+		out->retry_after_s = 1;
+	return VP_OK;
+}
+
+vp_res ratelimit_hit(const char *key, long limit, long window_s, bool commit,
+		     struct ratelimit *out)
+{
+	char l[24], p[24];
+	const char *args[4] = { key, l, p, commit ? "1" : "0" };
+	redisReply *rep;
+	vp_res r;
+
+	snprintf(l, sizeof(l), "%ld", limit);
+	snprintf(p, sizeof(p), "%ld", window_s * 1000);
+	if ((r = rds_eval(&gcra_script, &rep, 1, 4, args)) != VP_OK)
+		return r;
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 4)
+		r = VP_INTERNAL;
+	else
+		r = ratelimit_from_reply((const struct redisReply *const *)rep->element,
+					 limit, out);
+	freeReplyObject(rep);
+	return r;
+}
+
+void ratelimit_headers(struct http_ctx *ctx, const struct ratelimit *rl)
+{
+	char v[24];
+
+	snprintf(v, sizeof(v), "%ld", rl->limit);
+	http_header(ctx, "RateLimit-Limit", v);
+	snprintf(v, sizeof(v), "%ld", rl->remaining);
+	http_header(ctx, "RateLimit-Remaining", v);
+	snprintf(v, sizeof(v), "%ld", rl->reset_s);
+	http_header(ctx, "RateLimit-Reset", v);
+	if (!rl->allowed) {
+		snprintf(v, sizeof(v), "%ld", rl->retry_after_s);
+		http_header(ctx, "Retry-After", v);
+	}
+}
+
+void ratelimit_deny(struct http_ctx *ctx, const struct ratelimit *rl)
+{
+	ratelimit_headers(ctx, rl);
+	http_error(ctx, 429, "rate_limited", "too many requests; retry later");
+}
