@@ -2,7 +2,7 @@
 # stack.sh — the local vidpipe stack: PostgreSQL, Redis, Swift (S3), fauxqs
 # (SQS) and a web server (lighttpd or Apache) on loopback.
 #
-#   stack.sh [--test] up             start everything (idempotent), print URLs
+#   stack.sh [--test|--bench] up     start everything (idempotent), print URLs
 #   stack.sh [--test] down           stop everything this script started
 #   stack.sh [--test] web SERVER     (re)start the web server as lighttpd|apache
 #   stack.sh [--test] stop NAME      stop one service (postgres|redis|s3|sqs|web)
@@ -10,7 +10,8 @@
 #   stack.sh [--test] env            print the stack's env file path
 #
 # The dev stack lives in var/ (API on 8000, web app on 5173); --test uses
-# var/test/ and its own ports, so `make test` runs beside `make up`. Every port
+# var/test/ and its own ports, so `make test` runs beside `make up`; --bench
+# is the benchmarks' own (var/bench/). Every port
 # and path is a setting (see the defaults below). Run as root, the services
 # run as the unprivileged user `vidpipe` (created if missing); otherwise as
 # the invoking user.
@@ -18,7 +19,10 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 STACK=dev
-if [ "${1:-}" = "--test" ]; then STACK=test; shift; fi
+case ${1:-} in
+--test) STACK=test; shift ;;
+--bench) STACK=bench; shift ;;
+esac
 CMD=${1:-up}
 shift || true
 
@@ -29,6 +33,12 @@ if [ "$STACK" = test ]; then
 	: "${REDIS_PORT:=16379}" "${S3_PORT:=18080}" "${SQS_PORT:=19324}"
 	: "${SWIFT_PORT_BASE:=16200}"
 	: "${SQS_VISIBILITY_TIMEOUT:=30}"
+elif [ "$STACK" = bench ]; then
+	VAR=$ROOT/var/bench
+	: "${API_PORT:=28000}" "${FRONTEND_PORT:=25173}" "${PG_PORT:=25432}"
+	: "${REDIS_PORT:=26379}" "${S3_PORT:=28080}" "${SQS_PORT:=29324}"
+	: "${SWIFT_PORT_BASE:=26200}"
+	: "${SQS_VISIBILITY_TIMEOUT:=120}"
 else
 	VAR=${VAR_DIR:-$ROOT/var}
 	: "${API_PORT:=8000}" "${FRONTEND_PORT:=5173}" "${PG_PORT:=55432}"
@@ -303,10 +313,15 @@ stop_sqs() { stop_pid "$RUN/fauxqs.pid" fauxqs; }
 
 # -------------------------------------------------------------- web server --
 # Everything a responder reads from its environment; the web server passes it.
+# Tuning variables are passed only when set.
 RESPONDER_ENV="DATABASE_URL REDIS_URL FRONTEND_URL AWS_REGION AWS_ACCESS_KEY_ID
 AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL_S3 AWS_ENDPOINT_URL_SQS S3_FORCE_PATH_STYLE
 S3_BUCKET_RAW S3_BUCKET_PROCESSED SQS_QUEUE_URL SQS_DLQ_URL JWT_ACCESS_SECRET
-JWT_REFRESH_SECRET LOG_LEVEL"
+JWT_REFRESH_SECRET LOG_LEVEL DEPENDENCY_TIMEOUT_MS JWT_ISSUER JWT_AUDIENCE
+ACCESS_TOKEN_TTL REFRESH_TOKEN_TTL ARGON2_MEMORY_KIB ARGON2_ITERATIONS
+ARGON2_PARALLELISM RATE_LIMIT_AUTH_PER_IP RATE_LIMIT_AUTH_WINDOW
+RATE_LIMIT_LOGIN_FAILURES RATE_LIMIT_LOGIN_FAILURES_WINDOW RATE_LIMIT_API
+RATE_LIMIT_API_WINDOW RATE_LIMIT_UPLOADS RATE_LIMIT_UPLOADS_WINDOW"
 S3_FORCE_PATH_STYLE=true
 : "${LOG_LEVEL:=info}"
 
@@ -335,7 +350,7 @@ start_web() {
 		if ! alive "$RUN/lighttpd.pid"; then
 			# lighttpd hands its environment to the responders it spawns.
 			(
-				for n in $RESPONDER_ENV; do export "$n=${!n:-}"; done
+				for n in $RESPONDER_ENV; do [ -n "${!n:-}" ] && export "$n=${!n}"; done
 				svc lighttpd -f "$CONF/lighttpd.conf"
 			) || die "lighttpd did not start (see $LOG/lighttpd-error.log)"
 		fi

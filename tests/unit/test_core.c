@@ -136,6 +136,8 @@ static void set_required_env(void)
 	setenv("S3_BUCKET_RAW", "raw", 1);
 	setenv("S3_BUCKET_PROCESSED", "out", 1);
 	setenv("SQS_QUEUE_URL", "http://127.0.0.1:9324/000000000000/q", 1);
+	setenv("JWT_ACCESS_SECRET", "0123456789abcdef0123456789abcdef-a", 1);
+	setenv("JWT_REFRESH_SECRET", "0123456789abcdef0123456789abcdef-r", 1);
 	unsetenv("DEPENDENCY_TIMEOUT_MS");
 	unsetenv("AWS_ENDPOINT_URL_S3");
 	unsetenv("S3_FORCE_PATH_STYLE");
@@ -185,6 +187,23 @@ static void cfg_names_the_bad_variable(void **state)
 	setenv("S3_FORCE_PATH_STYLE", "maybe", 1);
 	assert_int_equal(cfg_load(&c, &err), VP_INVALID);
 	assert_non_null(strstr(buf_str(&err), "S3_FORCE_PATH_STYLE"));
+
+	/* token keys: present, at least 32 bytes, and different */
+	set_required_env();
+	buf_reset(&err);
+	setenv("JWT_ACCESS_SECRET", "too-short", 1);
+	assert_int_equal(cfg_load(&c, &err), VP_INVALID);
+	assert_non_null(strstr(buf_str(&err), "JWT_ACCESS_SECRET"));
+	set_required_env();
+	buf_reset(&err);
+	unsetenv("JWT_REFRESH_SECRET");
+	assert_int_equal(cfg_load(&c, &err), VP_INVALID);
+	assert_non_null(strstr(buf_str(&err), "JWT_REFRESH_SECRET"));
+	set_required_env();
+	buf_reset(&err);
+	setenv("JWT_REFRESH_SECRET", getenv("JWT_ACCESS_SECRET"), 1);
+	assert_int_equal(cfg_load(&c, &err), VP_INVALID);
+	assert_non_null(strstr(buf_str(&err), "differ"));
 	buf_free(&err);
 }
 

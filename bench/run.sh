@@ -1,0 +1,6 @@
+#!/bin/sh
+# bench/run.sh — every benchmark, one after the other (make bench).
+set -e
+cd "$(dirname "$0")"
+echo "## auth middleware ($(date -u +%Y-%m-%d), $(nproc) cores)"
+./auth-middleware.sh "$@"
