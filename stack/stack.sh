@@ -87,7 +87,8 @@ ensure_traversable() {
 	svc test -x "$ROOT/cgi-bin" && return 0
 	local d=$ROOT
 	while [ "$d" != / ]; do
-		if [ -d "$d" ] && ! [ "$(stat -c %A "$d" | cut -c10)" = x ]; then
+		# the 10th mode letter is x, or t for a sticky folder such as /tmp
+		if [ -d "$d" ] && ! [[ "$(stat -c %A "$d" | cut -c10)" =~ [xt] ]]; then
 			say "letting $SVC_USER traverse $d (chmod o+x)"
 			chmod o+x "$d"
 		fi
@@ -428,8 +429,21 @@ prepare() {
 	load_secrets
 }
 
+# A port taken by something this stack did not start (another checkout's
+# stack, a system service) is named before anything starts.
+check_ports() {
+	local p owner
+	alive "$RUN/redis.pid" && return 0 # a running stack holds its own ports
+	for p in "$PG_PORT" "$REDIS_PORT" "$S3_PORT" "$SQS_PORT" "$API_PORT" "$FRONTEND_PORT" \
+		"$SWIFT_OBJECT_PORT" "$SWIFT_CONTAINER_PORT" "$SWIFT_ACCOUNT_PORT"; do
+		owner=$(ss -Hltnp "sport = :$p" 2>/dev/null | head -n 1)
+		[ -z "$owner" ] || die "port $p is already in use ($owner); another stack? set the *_PORT variables"
+	done
+}
+
 up() {
 	prepare
+	check_ports
 	start_postgres
 	start_redis
 	start_s3
