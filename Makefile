@@ -78,8 +78,8 @@ e2e: all
 	@tests/run-e2e.sh
 
 lint:
-	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 --suppress=missingIncludeSystem --inline-suppr lib cgi-bin
-	clang-format --dry-run --Werror lib/*.c lib/*.h cgi-bin/*.c
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 --suppress=missingIncludeSystem --inline-suppr -I lib lib cgi-bin tools tests/unit
+	clang-format --dry-run --Werror lib/*.c lib/*.h cgi-bin/*.c tools/*.c tests/unit/*.c
 
 bench: all
 	@bench/run.sh

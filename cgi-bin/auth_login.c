@@ -34,8 +34,10 @@ static void login_post(struct http_ctx *ctx)
 	struct user u;
 	vp_res r;
 
-	snprintf(ipkey, sizeof(ipkey), "rl:auth_ip:%s", ctx->req->remote_addr ? ctx->req->remote_addr : "");
-	if ((r = ratelimit_hit(ipkey, cfg->rl_auth_ip, cfg->rl_auth_ip_window, true, &rl)) != VP_OK) {
+	snprintf(ipkey, sizeof(ipkey), "rl:auth_ip:%s",
+	         ctx->req->remote_addr ? ctx->req->remote_addr : "");
+	if ((r = ratelimit_hit(ipkey, cfg->rl_auth_ip, cfg->rl_auth_ip_window, true, &rl)) !=
+	    VP_OK) {
 		http_fail(ctx, r, "rate limit");
 		return;
 	}
@@ -48,7 +50,8 @@ static void login_post(struct http_ctx *ctx)
 		return;
 	}
 	fail_key(email, fkey, sizeof(fkey));
-	if ((r = ratelimit_hit(fkey, cfg->rl_login_fail, cfg->rl_login_fail_window, false, &fl)) != VP_OK) {
+	if ((r = ratelimit_hit(fkey, cfg->rl_login_fail, cfg->rl_login_fail_window, false, &fl)) !=
+	    VP_OK) {
 		http_fail(ctx, r, "rate limit");
 		return;
 	}
@@ -67,7 +70,8 @@ static void login_post(struct http_ctx *ctx)
 	if (r == VP_OK) {
 		auth_answer_new_session(ctx, &u);
 	} else if (r == VP_DENIED || r == VP_NOT_FOUND) {
-		vp_res fr = ratelimit_hit(fkey, cfg->rl_login_fail, cfg->rl_login_fail_window, true, &fl);
+		vp_res fr =
+		    ratelimit_hit(fkey, cfg->rl_login_fail, cfg->rl_login_fail_window, true, &fl);
 
 		if (fr != VP_OK)
 			http_fail(ctx, fr, "rate limit");
@@ -80,7 +84,7 @@ static void login_post(struct http_ctx *ctx)
 }
 
 static const struct http_method methods[] = {
-	{ "POST", login_post, true },
+    {"POST", login_post, true},
 };
 
 int main(void)

@@ -44,7 +44,7 @@ static void refresh_post(struct http_ctx *ctx)
 	}
 	r = sess_rotate(ctx->cfg, c.sub, c.sid, c.jti, jti);
 	if (r == VP_CONFLICT) {
-		log_event(LOG_WARN, "refresh_reuse", "session", c.sid, NULL);
+		log_event(LOG_WARN, "refresh_reuse", "session", c.sid, LOG_END);
 		refresh_invalid(ctx);
 	} else if (r == VP_DENIED) {
 		refresh_invalid(ctx);
@@ -58,7 +58,7 @@ end:
 }
 
 static const struct http_method methods[] = {
-	{ "POST", refresh_post, false },
+    {"POST", refresh_post, false},
 };
 
 int main(void)

@@ -18,8 +18,10 @@ static void register_post(struct http_ctx *ctx)
 	struct json_object *o;
 	vp_res r;
 
-	snprintf(key, sizeof(key), "rl:auth_ip:%s", ctx->req->remote_addr ? ctx->req->remote_addr : "");
-	if ((r = ratelimit_hit(key, ctx->cfg->rl_auth_ip, ctx->cfg->rl_auth_ip_window, true, &rl)) != VP_OK) {
+	snprintf(key, sizeof(key), "rl:auth_ip:%s",
+	         ctx->req->remote_addr ? ctx->req->remote_addr : "");
+	if ((r = ratelimit_hit(key, ctx->cfg->rl_auth_ip, ctx->cfg->rl_auth_ip_window, true,
+	                       &rl)) != VP_OK) {
 		http_fail(ctx, r, "rate limit");
 		return;
 	}
@@ -53,7 +55,7 @@ end:
 }
 
 static const struct http_method methods[] = {
-	{ "POST", register_post, true },
+    {"POST", register_post, true},
 };
 
 int main(void)

@@ -44,7 +44,7 @@ static void sessions_get(struct http_ctx *ctx)
 		json_object_object_add(s, "user_agent", json_object_new_string(list[i].user_agent));
 		json_object_object_add(s, "ip", json_object_new_string(list[i].ip));
 		json_object_object_add(s, "current",
-				       json_object_new_boolean(!strcmp(list[i].id, who.sid)));
+		                       json_object_new_boolean(!strcmp(list[i].id, who.sid)));
 		json_object_array_add(a, s);
 	}
 	if (o)
@@ -56,7 +56,7 @@ static void sessions_get(struct http_ctx *ctx)
 }
 
 static const struct http_method methods[] = {
-	{ "GET", sessions_get, false },
+    {"GET", sessions_get, false},
 };
 
 int main(void)

@@ -24,11 +24,14 @@ static const char *check_word(vp_res r)
 
 static void healthz_get(struct http_ctx *ctx)
 {
-	struct { const char *name; vp_res r; } checks[] = {
-		{ "postgres", db_ping() },
-		{ "redis", rds_ping() },
-		{ "s3", s3_head_bucket(ctx->cfg, ctx->cfg->s3_bucket_raw) },
-		{ "sqs", sqs_ping(ctx->cfg, ctx->cfg->sqs_queue_url) },
+	struct {
+		const char *name;
+		vp_res r;
+	} checks[] = {
+	    {"postgres", db_ping()},
+	    {"redis", rds_ping()},
+	    {"s3", s3_head_bucket(ctx->cfg, ctx->cfg->s3_bucket_raw)},
+	    {"sqs", sqs_ping(ctx->cfg, ctx->cfg->sqs_queue_url)},
 	};
 	struct json_object *o = json_object_new_object();
 	struct json_object *c = json_object_new_object();
@@ -42,12 +45,11 @@ static void healthz_get(struct http_ctx *ctx)
 	}
 	for (size_t i = 0; i < VP_ARRAY_LEN(checks); i++) {
 		json_object_object_add(c, checks[i].name,
-				       json_object_new_string(check_word(checks[i].r)));
+		                       json_object_new_string(check_word(checks[i].r)));
 		if (checks[i].r != VP_OK && !failed)
 			failed = checks[i].name;
 	}
-	json_object_object_add(o, "status",
-			       json_object_new_string(failed ? "unavailable" : "ok"));
+	json_object_object_add(o, "status", json_object_new_string(failed ? "unavailable" : "ok"));
 	json_object_object_add(o, "checks", c);
 	if (failed) {
 		/* Also the contract's error shape, so generic clients see a
@@ -56,14 +58,14 @@ static void healthz_get(struct http_ctx *ctx)
 
 		json_object_object_add(e, "code", json_object_new_string("unavailable"));
 		json_object_object_add(e, "message",
-				       json_object_new_string("a dependency is unavailable"));
+		                       json_object_new_string("a dependency is unavailable"));
 		json_object_object_add(o, "error", e);
 	}
 	http_json(ctx, failed ? 503 : 200, o);
 }
 
 static const struct http_method methods[] = {
-	{ "GET", healthz_get, false },
+    {"GET", healthz_get, false},
 };
 
 int main(void)

@@ -20,8 +20,8 @@
 
 struct passwd_params auth_passwd_params(const struct cfg *cfg)
 {
-	struct passwd_params pp = { (unsigned)cfg->argon2_m_kib, (unsigned)cfg->argon2_t,
-				    (unsigned)cfg->argon2_p };
+	struct passwd_params pp = {(unsigned)cfg->argon2_m_kib, (unsigned)cfg->argon2_t,
+	                           (unsigned)cfg->argon2_p};
 	return pp;
 }
 
@@ -111,7 +111,7 @@ bool auth_email_ok(const char *s)
 }
 
 bool auth_read_credentials(struct http_ctx *ctx, char *email, size_t email_size,
-			   const char **password, size_t *password_len)
+                           const char **password, size_t *password_len)
 {
 	const char *e = NULL, *pw = NULL;
 	struct json_object *v;
@@ -119,8 +119,7 @@ bool auth_read_credentials(struct http_ctx *ctx, char *email, size_t email_size,
 
 	if (json_field_str(ctx->req->json, "email", &e) != VP_OK ||
 	    json_field_str(ctx->req->json, "password", &pw) != VP_OK) {
-		http_error(ctx, 400, "invalid_request",
-			   "email and password are required strings");
+		http_error(ctx, 400, "invalid_request", "email and password are required strings");
 		return false;
 	}
 	while (*e == ' ' || *e == '\t')
@@ -144,8 +143,7 @@ bool auth_read_credentials(struct http_ctx *ctx, char *email, size_t email_size,
 	*password_len = (size_t)json_object_get_string_len(v);
 	if (*password_len < PASSWORD_MIN || *password_len > PASSWORD_MAX ||
 	    memchr(pw, '\0', *password_len)) {
-		http_error(ctx, 400, "invalid_request",
-			   "password must be 8 to 256 bytes");
+		http_error(ctx, 400, "invalid_request", "password must be 8 to 256 bytes");
 		return false;
 	}
 	*password = pw;
@@ -161,8 +159,9 @@ static void set_refresh_cookie(struct http_ctx *ctx, const char *value, long max
 	buf c;
 
 	buf_init(&c, 8192);
-	buf_printf(&c, "refresh_token=%s; Max-Age=%ld; Path=/auth; HttpOnly; Secure; SameSite=Strict",
-		   value, max_age);
+	buf_printf(&c,
+	           "refresh_token=%s; Max-Age=%ld; Path=/auth; HttpOnly; Secure; SameSite=Strict",
+	           value, max_age);
 	http_header(ctx, "Set-Cookie", buf_str(&c));
 	buf_free(&c);
 }
@@ -172,8 +171,8 @@ void auth_clear_cookie(struct http_ctx *ctx)
 	set_refresh_cookie(ctx, "", 0);
 }
 
-void auth_answer_tokens(struct http_ctx *ctx, const struct user *u,
-			const char *sid, const char *refresh_jti)
+void auth_answer_tokens(struct http_ctx *ctx, const struct user *u, const char *sid,
+                        const char *refresh_jti)
 {
 	struct token_claims ac, rc;
 	struct json_object *o;
@@ -198,7 +197,8 @@ void auth_answer_tokens(struct http_ctx *ctx, const struct user *u,
 	if (o) {
 		json_object_object_add(o, "access_token", json_object_new_string(buf_str(&at)));
 		json_object_object_add(o, "token_type", json_object_new_string("Bearer"));
-		json_object_object_add(o, "expires_in", json_object_new_int64(ctx->cfg->access_ttl));
+		json_object_object_add(o, "expires_in",
+		                       json_object_new_int64(ctx->cfg->access_ttl));
 		json_object_object_add(o, "user", users_json(u));
 	}
 	set_refresh_cookie(ctx, buf_str(&rt), ctx->cfg->refresh_ttl);
@@ -215,7 +215,7 @@ void auth_answer_new_session(struct http_ctx *ctx, const struct user *u)
 
 	if ((r = http_uuid(sid)) != VP_OK || (r = http_uuid(jti)) != VP_OK ||
 	    (r = sess_create(ctx->cfg, u->id, sid, jti, ctx->req->user_agent,
-			     ctx->req->remote_addr)) != VP_OK) {
+	                     ctx->req->remote_addr)) != VP_OK) {
 		http_fail(ctx, r, "session create");
 		return;
 	}

@@ -33,7 +33,7 @@ bool auth_origin_ok(struct http_ctx *ctx);
 /* Reads {"email","password"}: trims and lower-cases the e-mail and checks
  * both; on failure answers 400 invalid_request and returns false. */
 bool auth_read_credentials(struct http_ctx *ctx, char *email, size_t email_size,
-			   const char **password, size_t *password_len);
+                           const char **password, size_t *password_len);
 
 /* True when s is a plausible e-mail address (after normalising). */
 bool auth_email_ok(const char *s);
@@ -44,8 +44,8 @@ void auth_answer_new_session(struct http_ctx *ctx, const struct user *u);
 
 /* Issues an access token and a refresh token for (uid, sid) with the given
  * refresh jti, and answers 200 with both (login and refresh). */
-void auth_answer_tokens(struct http_ctx *ctx, const struct user *u,
-			const char *sid, const char *refresh_jti);
+void auth_answer_tokens(struct http_ctx *ctx, const struct user *u, const char *sid,
+                        const char *refresh_jti);
 
 /* Set-Cookie that clears the refresh cookie. */
 void auth_clear_cookie(struct http_ctx *ctx);

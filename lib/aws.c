@@ -45,11 +45,10 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 	return len;
 }
 
-vp_res aws_send(const struct cfg *cfg, const struct aws_req *rq,
-		struct aws_resp *rs)
+vp_res aws_send(const struct cfg *cfg, const struct aws_req *rq, struct aws_resp *rs)
 {
-	struct sigv4_creds creds = { cfg->aws_access_key_id,
-				     cfg->aws_secret_access_key, cfg->aws_region };
+	struct sigv4_creds creds = {cfg->aws_access_key_id, cfg->aws_secret_access_key,
+	                            cfg->aws_region};
 	struct sigv4_header hs[16];
 	struct curl_slist *list = NULL;
 	CURLU *u = NULL;
@@ -86,14 +85,13 @@ vp_res aws_send(const struct cfg *cfg, const struct aws_req *rq,
 
 	sigv4_amz_date(time(NULL), amz_date);
 	sigv4_sha256_hex(rq->body ? rq->body : "", rq->body_len, payload);
-	hs[nh++] = (struct sigv4_header){ "host", buf_str(&hostport) };
-	hs[nh++] = (struct sigv4_header){ "x-amz-date", amz_date };
-	hs[nh++] = (struct sigv4_header){ "x-amz-content-sha256", payload };
+	hs[nh++] = (struct sigv4_header){"host", buf_str(&hostport)};
+	hs[nh++] = (struct sigv4_header){"x-amz-date", amz_date};
+	hs[nh++] = (struct sigv4_header){"x-amz-content-sha256", payload};
 	for (i = 0; i < rq->n_headers; i++)
 		hs[nh++] = rq->headers[i];
-	if ((ret = sigv4_authorization(&creds, rq->service, rq->method, path,
-				       query ? query : "", hs, nh, payload,
-				       amz_date, &auth)) != VP_OK)
+	if ((ret = sigv4_authorization(&creds, rq->service, rq->method, path, query ? query : "",
+	                               hs, nh, payload, amz_date, &auth)) != VP_OK)
 		goto end;
 
 	ret = VP_NOMEM;
@@ -137,13 +135,12 @@ vp_res aws_send(const struct cfg *cfg, const struct aws_req *rq,
 		curl_easy_setopt(aws_curl, CURLOPT_NOBODY, 1L);
 	if (rq->body) {
 		curl_easy_setopt(aws_curl, CURLOPT_POSTFIELDS, rq->body);
-		curl_easy_setopt(aws_curl, CURLOPT_POSTFIELDSIZE_LARGE,
-				 (curl_off_t)rq->body_len);
+		curl_easy_setopt(aws_curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
 	}
 	cc = curl_easy_perform(aws_curl);
 	if (cc != CURLE_OK) {
-		log_event(LOG_WARN, "aws_transport", "service", rq->service,
-			  "error", curl_easy_strerror(cc), NULL);
+		log_event(LOG_WARN, "aws_transport", "service", rq->service, "error",
+		          curl_easy_strerror(cc), LOG_END);
 		ret = VP_UNAVAILABLE;
 		goto end;
 	}

@@ -16,23 +16,22 @@
 #include "vp.h"
 
 struct aws_req {
-	const char *service;              /* "s3" or "sqs" */
+	const char *service; /* "s3" or "sqs" */
 	const char *method;
-	const char *url;                  /* scheme://host[:port]/path[?query] */
-	const struct sigv4_header *headers;  /* extra headers, lower-case names */
+	const char *url;                    /* scheme://host[:port]/path[?query] */
+	const struct sigv4_header *headers; /* extra headers, lower-case names */
 	size_t n_headers;
 	const void *body;
 	size_t body_len;
-	bool head;                        /* HEAD: expect no body */
+	bool head; /* HEAD: expect no body */
 };
 
 struct aws_resp {
 	long status;
-	buf body;                         /* initialised by aws_send, caller frees */
+	buf body; /* initialised by aws_send, caller frees */
 	char etag[128];
 };
 
-vp_res aws_send(const struct cfg *cfg, const struct aws_req *rq,
-		struct aws_resp *rs);
+vp_res aws_send(const struct cfg *cfg, const struct aws_req *rq, struct aws_resp *rs);
 
 #endif

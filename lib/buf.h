@@ -16,24 +16,22 @@
 #include "vp.h"
 
 typedef struct {
-	char *data;   /* NULL until the first append */
-	size_t len;   /* bytes used, not counting the trailing NUL */
-	size_t cap;   /* bytes allocated */
-	size_t max;   /* hard cap on len */
+	char *data; /* NULL until the first append */
+	size_t len; /* bytes used, not counting the trailing NUL */
+	size_t cap; /* bytes allocated */
+	size_t max; /* hard cap on len */
 } buf;
 
 #define BUF_DEFAULT_MAX ((size_t)16 << 20) /* 16 MiB */
 
 void buf_init(buf *b, size_t max);
-void buf_free(buf *b);                       /* accepts NULL */
-void buf_reset(buf *b);                      /* len = 0, keeps memory */
+void buf_free(buf *b);  /* accepts NULL */
+void buf_reset(buf *b); /* len = 0, keeps memory */
 vp_res buf_add(buf *b, const void *p, size_t n);
 vp_res buf_adds(buf *b, const char *s);
 vp_res buf_addc(buf *b, char c);
-vp_res buf_printf(buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-vp_res buf_vprintf(buf *b, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+vp_res buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+vp_res buf_vprintf(buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Appends bytes as lower-case hex. */
 vp_res buf_addhex(buf *b, const unsigned char *p, size_t n);
 /* Hands the contents (never NULL on success: "" for an empty buffer) to the

@@ -39,8 +39,7 @@ static vp_res require_http_url(const char *name, const char *v, buf *err)
 	return VP_OK;
 }
 
-vp_res cfg_long(const char *name, long def, long min, long max, long *out,
-		buf *err)
+vp_res cfg_long(const char *name, long def, long min, long max, long *out, buf *err)
 {
 	const char *v = getenv(name);
 	char *end;
@@ -53,8 +52,7 @@ vp_res cfg_long(const char *name, long def, long min, long max, long *out,
 	errno = 0;
 	n = strtol(v, &end, 10);
 	if (errno || *end || end == v || n < min || n > max) {
-		buf_printf(err, "%s must be a whole number from %ld to %ld", name,
-			   min, max);
+		buf_printf(err, "%s must be a whole number from %ld to %ld", name, min, max);
 		return VP_INVALID;
 	}
 	*out = n;
@@ -105,14 +103,16 @@ static vp_res cfg_load_auth(struct cfg *c, buf *err)
 	c->jwt_issuer = env_or("JWT_ISSUER", "vidpipe");
 	c->jwt_audience = env_or("JWT_AUDIENCE", "vidpipe-api");
 	if ((r = cfg_long("ACCESS_TOKEN_TTL", 900, 30, 86400, &c->access_ttl, err)) ||
-	    (r = cfg_long("REFRESH_TOKEN_TTL", 14 * 86400, 300, 365 * 86400, &c->refresh_ttl, err)) ||
+	    (r = cfg_long("REFRESH_TOKEN_TTL", 14 * 86400, 300, 365 * 86400, &c->refresh_ttl,
+	                  err)) ||
 	    (r = cfg_long("ARGON2_MEMORY_KIB", 19456, 19456, 4 << 20, &c->argon2_m_kib, err)) ||
 	    (r = cfg_long("ARGON2_ITERATIONS", 2, 2, 100, &c->argon2_t, err)) ||
 	    (r = cfg_long("ARGON2_PARALLELISM", 1, 1, 64, &c->argon2_p, err)) ||
 	    (r = cfg_long("RATE_LIMIT_AUTH_PER_IP", 10, 1, 1000000, &c->rl_auth_ip, err)) ||
 	    (r = cfg_long("RATE_LIMIT_AUTH_WINDOW", 60, 1, 86400, &c->rl_auth_ip_window, err)) ||
 	    (r = cfg_long("RATE_LIMIT_LOGIN_FAILURES", 5, 1, 1000000, &c->rl_login_fail, err)) ||
-	    (r = cfg_long("RATE_LIMIT_LOGIN_FAILURES_WINDOW", 900, 1, 86400, &c->rl_login_fail_window, err)) ||
+	    (r = cfg_long("RATE_LIMIT_LOGIN_FAILURES_WINDOW", 900, 1, 86400,
+	                  &c->rl_login_fail_window, err)) ||
 	    (r = cfg_long("RATE_LIMIT_API", 300, 1, 1000000, &c->rl_api, err)) ||
 	    (r = cfg_long("RATE_LIMIT_API_WINDOW", 60, 1, 86400, &c->rl_api_window, err)) ||
 	    (r = cfg_long("RATE_LIMIT_UPLOADS", 30, 1, 1000000, &c->rl_uploads, err)) ||
@@ -148,11 +148,11 @@ vp_res cfg_load(struct cfg *c, buf *err)
 	    (r = require_http_url("AWS_ENDPOINT_URL_SQS", c->sqs_endpoint, err)) != VP_OK ||
 	    (r = require_http_url("SQS_QUEUE_URL", c->sqs_queue_url, err)) != VP_OK)
 		return r;
-	if ((r = cfg_bool("S3_FORCE_PATH_STYLE", c->s3_endpoint != NULL,
-			  &c->s3_path_style, err)) != VP_OK)
+	if ((r = cfg_bool("S3_FORCE_PATH_STYLE", c->s3_endpoint != NULL, &c->s3_path_style, err)) !=
+	    VP_OK)
 		return r;
-	if ((r = cfg_long("DEPENDENCY_TIMEOUT_MS", 3000, 100, 60000,
-			  &c->dep_timeout_ms, err)) != VP_OK)
+	if ((r = cfg_long("DEPENDENCY_TIMEOUT_MS", 3000, 100, 60000, &c->dep_timeout_ms, err)) !=
+	    VP_OK)
 		return r;
 	return cfg_load_auth(c, err);
 }

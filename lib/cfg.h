@@ -17,33 +17,33 @@
 struct cfg {
 	const char *database_url;
 	const char *redis_url;
-	const char *frontend_url;     /* the one CORS origin */
+	const char *frontend_url; /* the one CORS origin */
 	const char *aws_region;
 	const char *aws_access_key_id;
 	const char *aws_secret_access_key;
-	const char *s3_endpoint;      /* e.g. http://127.0.0.1:8080; AWS when unset */
+	const char *s3_endpoint; /* e.g. http://127.0.0.1:8080; AWS when unset */
 	bool s3_path_style;
-	const char *sqs_endpoint;     /* SQS JSON endpoint; AWS when unset */
+	const char *sqs_endpoint; /* SQS JSON endpoint; AWS when unset */
 	const char *s3_bucket_raw;
 	const char *s3_bucket_processed;
 	const char *sqs_queue_url;
-	const char *sqs_dlq_url;      /* may be NULL */
-	long dep_timeout_ms;          /* one call to a dependency, at most */
+	const char *sqs_dlq_url; /* may be NULL */
+	long dep_timeout_ms;     /* one call to a dependency, at most */
 
 	/* auth */
-	const char *jwt_access_secret;   /* >= 32 bytes */
-	const char *jwt_refresh_secret;  /* >= 32 bytes, differs from the above */
+	const char *jwt_access_secret;  /* >= 32 bytes */
+	const char *jwt_refresh_secret; /* >= 32 bytes, differs from the above */
 	const char *jwt_issuer;
 	const char *jwt_audience;
-	long access_ttl;                 /* seconds */
-	long refresh_ttl;                /* seconds; also the session's lifetime */
+	long access_ttl;  /* seconds */
+	long refresh_ttl; /* seconds; also the session's lifetime */
 	long argon2_m_kib, argon2_t, argon2_p;
 
 	/* rate limits: count per window (seconds) */
-	long rl_auth_ip, rl_auth_ip_window;        /* login + register per IP */
-	long rl_login_fail, rl_login_fail_window;  /* failed logins per account */
-	long rl_api, rl_api_window;                /* authenticated API per user */
-	long rl_uploads, rl_uploads_window;        /* POST /uploads per user */
+	long rl_auth_ip, rl_auth_ip_window;       /* login + register per IP */
+	long rl_login_fail, rl_login_fail_window; /* failed logins per account */
+	long rl_api, rl_api_window;               /* authenticated API per user */
+	long rl_uploads, rl_uploads_window;       /* POST /uploads per user */
 };
 
 /* Fills c from the environment. On failure returns VP_INVALID and writes a
@@ -52,7 +52,6 @@ vp_res cfg_load(struct cfg *c, buf *err);
 
 /* Reads an integer variable within [min, max]; def when unset. Exposed for the
  * other modules' settings so every number is parsed one way. */
-vp_res cfg_long(const char *name, long def, long min, long max, long *out,
-		buf *err);
+vp_res cfg_long(const char *name, long def, long min, long max, long *out, buf *err);
 
 #endif

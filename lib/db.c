@@ -23,8 +23,7 @@ void db_setup(const char *url, long timeout_ms, const char *prog)
 	db_url = url;
 	snprintf(db_app, sizeof(db_app), "%s", prog);
 	snprintf(db_timeout_s, sizeof(db_timeout_s), "%ld", s < 2 ? 2 : s);
-	snprintf(db_options, sizeof(db_options), "-c statement_timeout=%ld",
-		 timeout_ms * 2);
+	snprintf(db_options, sizeof(db_options), "-c statement_timeout=%ld", timeout_ms * 2);
 }
 
 void db_close(void)
@@ -37,10 +36,9 @@ void db_close(void)
 
 static vp_res db_connect(void)
 {
-	const char *const keys[] = { "dbname", "connect_timeout",
-				     "application_name", "options", NULL };
-	const char *const vals[] = { db_url, db_timeout_s, db_app, db_options,
-				     NULL };
+	const char *const keys[] = {"dbname", "connect_timeout", "application_name", "options",
+	                            NULL};
+	const char *const vals[] = {db_url, db_timeout_s, db_app, db_options, NULL};
 
 	if (db_pg && PQstatus(db_pg) == CONNECTION_OK)
 		return VP_OK;
@@ -51,7 +49,7 @@ static vp_res db_connect(void)
 	if (!db_pg)
 		return VP_NOMEM;
 	if (PQstatus(db_pg) != CONNECTION_OK) {
-		log_event(LOG_WARN, "db_connect", "error", PQerrorMessage(db_pg), NULL);
+		log_event(LOG_WARN, "db_connect", "error", PQerrorMessage(db_pg), LOG_END);
 		db_close();
 		return VP_UNAVAILABLE;
 	}
@@ -67,16 +65,14 @@ static vp_res db_classify(PGresult *res)
 	if (!strcmp(state, "23505"))
 		return VP_CONFLICT;
 	/* connection exceptions, shutdown, resources, timeouts */
-	if (!strncmp(state, "08", 2) || !strncmp(state, "57", 2) ||
-	    !strncmp(state, "53", 2))
+	if (!strncmp(state, "08", 2) || !strncmp(state, "57", 2) || !strncmp(state, "53", 2))
 		return VP_UNAVAILABLE;
-	log_event(LOG_ERROR, "db_error", "sqlstate", state,
-		  "error", PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY), NULL);
+	log_event(LOG_ERROR, "db_error", "sqlstate", state, "error",
+	          PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY), LOG_END);
 	return VP_INTERNAL;
 }
 
-static vp_res db_try(const char *sql, int n, const char *const *params,
-		     PGresult **out)
+static vp_res db_try(const char *sql, int n, const char *const *params, PGresult **out)
 {
 	PGresult *res;
 	ExecStatusType st;
@@ -98,8 +94,7 @@ static vp_res db_try(const char *sql, int n, const char *const *params,
 	return r;
 }
 
-vp_res db_exec(const char *sql, int n, const char *const *params,
-	       PGresult **out)
+vp_res db_exec(const char *sql, int n, const char *const *params, PGresult **out)
 {
 	bool had_conn = db_pg != NULL;
 	vp_res r;

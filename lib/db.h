@@ -26,8 +26,7 @@ void db_close(void);
  * on VP_OK only (NULL may be passed to discard the result). Unique-key
  * violations are VP_CONFLICT, connection and timeout failures
  * VP_UNAVAILABLE, everything else VP_INTERNAL. */
-vp_res db_exec(const char *sql, int n, const char *const *params,
-	       PGresult **out);
+vp_res db_exec(const char *sql, int n, const char *const *params, PGresult **out);
 
 /* BEGIN / COMMIT / ROLLBACK. db_rollback() is safe to call on any path. */
 vp_res db_begin(void);

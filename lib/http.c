@@ -56,16 +56,15 @@ vp_res http_uuid(char out[37])
 		return VP_INTERNAL;
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
-		 b[10], b[11], b[12], b[13], b[14], b[15]);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+	         b[13], b[14], b[15]);
 	return VP_OK;
 }
 
 bool http_is_uuid(const char *s)
 {
-	static const char dash[] = { 8, 13, 18, 23 };
+	static const char dash[] = {8, 13, 18, 23};
 	size_t i, d = 0;
 
 	if (!s || strlen(s) != 36)
@@ -75,8 +74,7 @@ bool http_is_uuid(const char *s)
 			if (s[i] != '-')
 				return false;
 			d++;
-		} else if (!((s[i] >= '0' && s[i] <= '9') ||
-			     (s[i] >= 'a' && s[i] <= 'f'))) {
+		} else if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) {
 			return false;
 		}
 	}
@@ -92,8 +90,8 @@ static bool request_id_ok(const char *s)
 	for (; s && s[n]; n++) {
 		char c = s[n];
 
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.'))
 			return false;
 	}
 	return n >= 1 && n <= 64;
@@ -118,8 +116,7 @@ const char *http_param(struct http_ctx *ctx, const char *name)
 	return FCGX_GetParam(name, ctx->req->fcgx.envp);
 }
 
-vp_res http_path_segment(const struct http_req *req, unsigned n, char *out,
-			 size_t size)
+vp_res http_path_segment(const struct http_req *req, unsigned n, char *out, size_t size)
 {
 	const char *p = req->path, *e;
 	unsigned i = 0;
@@ -167,24 +164,25 @@ void http_json(struct http_ctx *ctx, int status, struct json_object *o)
 	buf_reset(&req->body);
 	if (!o) {
 		req->status = 500;
-		buf_adds(&req->body, "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}");
+		buf_adds(&req->body,
+		         "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}");
 		req->answered = true;
 		return;
 	}
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-					      JSON_C_TO_STRING_NOSLASHESCAPE);
+	s = json_object_to_json_string_ext(o,
+	                                   JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	req->status = status;
 	if (!s || buf_adds(&req->body, s) != VP_OK) {
 		req->status = 500;
 		buf_reset(&req->body);
-		buf_adds(&req->body, "{\"error\":{\"code\":\"internal\",\"message\":\"response too large\"}}");
+		buf_adds(&req->body,
+		         "{\"error\":{\"code\":\"internal\",\"message\":\"response too large\"}}");
 	}
 	req->answered = true;
 	json_object_put(o);
 }
 
-void http_error(struct http_ctx *ctx, int status, const char *code,
-		const char *message)
+void http_error(struct http_ctx *ctx, int status, const char *code, const char *message)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *e = json_object_new_object();
@@ -210,11 +208,11 @@ void http_empty(struct http_ctx *ctx, int status)
 
 void http_fail(struct http_ctx *ctx, vp_res r, const char *what)
 {
-	log_event(r == VP_UNAVAILABLE ? LOG_WARN : LOG_ERROR, "failure",
-		  "what", what, "result", vp_res_str(r), NULL);
+	log_event(r == VP_UNAVAILABLE ? LOG_WARN : LOG_ERROR, "failure", "what", what, "result",
+	          vp_res_str(r), LOG_END);
 	if (r == VP_UNAVAILABLE)
 		http_error(ctx, 503, "unavailable",
-			   "a service this request needs is unavailable; try again shortly");
+		           "a service this request needs is unavailable; try again shortly");
 	else
 		http_error(ctx, 500, "internal", "internal error");
 }
@@ -246,8 +244,8 @@ static vp_res read_body(struct http_req *req, buf *dst)
 }
 
 /* Everything between accept and the handler; false when it answered. */
-static bool http_prepare(struct http_ctx *ctx, const struct http_method *methods,
-			 size_t n_methods, const struct http_method **chosen)
+static bool http_prepare(struct http_ctx *ctx, const struct http_method *methods, size_t n_methods,
+                         const struct http_method **chosen)
 {
 	struct http_req *req = ctx->req;
 	const char *uri, *q, *ct, *cl, *rid;
@@ -293,7 +291,7 @@ static bool http_prepare(struct http_ctx *ctx, const struct http_method *methods
 		if (req->origin && !strcmp(req->origin, ctx->cfg->frontend_url)) {
 			http_header(ctx, "Access-Control-Allow-Methods", buf_str(&allow));
 			http_header(ctx, "Access-Control-Allow-Headers",
-				    "Authorization, Content-Type, X-Request-Id");
+			            "Authorization, Content-Type, X-Request-Id");
 			http_header(ctx, "Access-Control-Max-Age", "600");
 		}
 		buf_free(&allow);
@@ -315,12 +313,11 @@ static bool http_prepare(struct http_ctx *ctx, const struct http_method *methods
 	ct = http_param(ctx, "CONTENT_TYPE");
 	if (clen > 0 && !is_json_type(ct)) {
 		http_error(ctx, 415, "unsupported_media_type",
-			   "request bodies must be Content-Type: application/json");
+		           "request bodies must be Content-Type: application/json");
 		return false;
 	}
 	if (clen > HTTP_MAX_BODY) {
-		http_error(ctx, 413, "payload_too_large",
-			   "request bodies are limited to 64 KiB");
+		http_error(ctx, 413, "payload_too_large", "request bodies are limited to 64 KiB");
 		return false;
 	}
 	*chosen = NULL;
@@ -332,13 +329,12 @@ static bool http_prepare(struct http_ctx *ctx, const struct http_method *methods
 		allow_list(methods, n_methods, &allow);
 		http_header(ctx, "Allow", buf_str(&allow));
 		buf_free(&allow);
-		http_error(ctx, 405, "method_not_allowed",
-			   "this path does not serve that method");
+		http_error(ctx, 405, "method_not_allowed", "this path does not serve that method");
 		return false;
 	}
 	if ((*chosen)->takes_body && !is_json_type(ct)) {
 		http_error(ctx, 415, "unsupported_media_type",
-			   "request bodies must be Content-Type: application/json");
+		           "request bodies must be Content-Type: application/json");
 		return false;
 	}
 	if (!(*chosen)->takes_body)
@@ -348,15 +344,13 @@ static bool http_prepare(struct http_ctx *ctx, const struct http_method *methods
 	r = read_body(req, &body);
 	if (r == VP_TOO_LARGE) {
 		buf_free(&body);
-		http_error(ctx, 413, "payload_too_large",
-			   "request bodies are limited to 64 KiB");
+		http_error(ctx, 413, "payload_too_large", "request bodies are limited to 64 KiB");
 		return false;
 	}
 	r = json_parse_object(buf_str(&body), body.len, &req->json);
 	buf_free(&body);
 	if (r != VP_OK) {
-		http_error(ctx, 400, "invalid_json",
-			   "the request body must be one JSON object");
+		http_error(ctx, 400, "invalid_json", "the request body must be one JSON object");
 		return false;
 	}
 	return true;
@@ -374,17 +368,22 @@ static void http_send(struct http_ctx *ctx)
 	buf_init(&h, 64 * 1024);
 	buf_printf(&h, "Status: %d %s\r\n", req->status, http_reason(req->status));
 	if (req->body.len)
-		buf_printf(&h, "Content-Type: application/json; charset=utf-8\r\n"
-			       "Content-Length: %zu\r\n", req->body.len);
-	buf_printf(&h, "X-Content-Type-Options: nosniff\r\n"
-		       "Cache-Control: no-store\r\n"
-		       "X-Request-Id: %s\r\n", req->request_id);
+		buf_printf(&h,
+		           "Content-Type: application/json; charset=utf-8\r\n"
+		           "Content-Length: %zu\r\n",
+		           req->body.len);
+	buf_printf(&h,
+	           "X-Content-Type-Options: nosniff\r\n"
+	           "Cache-Control: no-store\r\n"
+	           "X-Request-Id: %s\r\n",
+	           req->request_id);
 	if (cors)
-		buf_printf(&h, "Access-Control-Allow-Origin: %s\r\n"
-			       "Access-Control-Allow-Credentials: true\r\n"
-			       "Access-Control-Expose-Headers: X-Request-Id, RateLimit-Limit, "
-			       "RateLimit-Remaining, RateLimit-Reset, Retry-After\r\n",
-			   req->origin);
+		buf_printf(&h,
+		           "Access-Control-Allow-Origin: %s\r\n"
+		           "Access-Control-Allow-Credentials: true\r\n"
+		           "Access-Control-Expose-Headers: X-Request-Id, RateLimit-Limit, "
+		           "RateLimit-Remaining, RateLimit-Reset, Retry-After\r\n",
+		           req->origin);
 	buf_adds(&h, "Vary: Origin\r\n");
 	buf_add(&h, req->headers.data, req->headers.len);
 	buf_adds(&h, "\r\n");
@@ -403,15 +402,13 @@ static void http_log(struct http_ctx *ctx)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	snprintf(status, sizeof(status), "%d", req->status);
 	snprintf(ms, sizeof(ms), "%.2f",
-		 (double)(now.tv_sec - req->start.tv_sec) * 1e3 +
-		 (double)(now.tv_nsec - req->start.tv_nsec) / 1e6);
-	log_event(req->status >= 500 ? LOG_WARN : LOG_INFO, "request",
-		  "method", req->method, "path", req->path, "status", status,
-		  "ms", ms, "ip", req->remote_addr, NULL);
+	         (double)(now.tv_sec - req->start.tv_sec) * 1e3 +
+	             (double)(now.tv_nsec - req->start.tv_nsec) / 1e6);
+	log_event(req->status >= 500 ? LOG_WARN : LOG_INFO, "request", "method", req->method,
+	          "path", req->path, "status", status, "ms", ms, "ip", req->remote_addr, LOG_END);
 }
 
-int http_serve(const char *prog, const struct http_method *methods,
-	       size_t n_methods)
+int http_serve(const char *prog, const struct http_method *methods, size_t n_methods)
 {
 	static struct http_req req;
 	struct http_ctx ctx;
@@ -422,19 +419,20 @@ int http_serve(const char *prog, const struct http_method *methods,
 	log_init(prog);
 	buf_init(&err, 1024);
 	if (cfg_load(&cfg, &err) != VP_OK) {
-		log_event(LOG_ERROR, "config", "error", buf_str(&err), NULL);
+		log_event(LOG_ERROR, "config", "error", buf_str(&err), LOG_END);
 		buf_free(&err);
 		return 1;
 	}
 	db_setup(cfg.database_url, cfg.dep_timeout_ms, prog);
 	if (rds_setup(cfg.redis_url, cfg.dep_timeout_ms) != VP_OK) {
-		log_event(LOG_ERROR, "config", "error", "REDIS_URL is not a valid redis:// URL", NULL);
+		log_event(LOG_ERROR, "config", "error", "REDIS_URL is not a valid redis:// URL",
+		          LOG_END);
 		buf_free(&err);
 		return 1;
 	}
 	buf_free(&err);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || FCGX_Init() != 0) {
-		log_event(LOG_ERROR, "start", "error", "library initialisation failed", NULL);
+		log_event(LOG_ERROR, "start", "error", "library initialisation failed", LOG_END);
 		return 1;
 	}
 	FCGX_InitRequest(&req.fcgx, 0, 0);
@@ -442,7 +440,7 @@ int http_serve(const char *prog, const struct http_method *methods,
 	buf_init(&req.body, BUF_DEFAULT_MAX);
 	ctx.req = &req;
 	ctx.cfg = &cfg;
-	log_event(LOG_INFO, "start", NULL);
+	log_event(LOG_INFO, "start", LOG_END);
 	while (FCGX_Accept_r(&req.fcgx) >= 0) {
 		clock_gettime(CLOCK_MONOTONIC, &req.start);
 		req.status = 500;

@@ -30,18 +30,18 @@
 struct http_req {
 	FCGX_Request fcgx;
 	const char *method;
-	char path[1024];           /* the request path, without the query */
-	const char *query;         /* without '?', "" when absent */
-	const char *origin;        /* NULL when absent */
+	char path[1024];    /* the request path, without the query */
+	const char *query;  /* without '?', "" when absent */
+	const char *origin; /* NULL when absent */
 	const char *remote_addr;
 	const char *user_agent;
 	char request_id[72];
-	struct json_object *json;  /* parsed body, for methods that take one */
+	struct json_object *json; /* parsed body, for methods that take one */
 	struct timespec start;
 
 	/* the response being built */
 	int status;
-	buf headers;               /* extra header lines, each ending "\r\n" */
+	buf headers; /* extra header lines, each ending "\r\n" */
 	buf body;
 	bool answered;
 };
@@ -54,17 +54,16 @@ struct http_ctx {
 typedef void (*http_handler)(struct http_ctx *ctx);
 
 struct http_method {
-	const char *method;        /* "GET", "POST", ... */
+	const char *method; /* "GET", "POST", ... */
 	http_handler handler;
-	bool takes_body;           /* a JSON object body is required */
+	bool takes_body; /* a JSON object body is required */
 };
 
 /* Runs the FastCGI loop until the server closes the socket. prog names the
  * responder in logs. Returns the process exit status; the config is read and
  * checked before the first request and a bad one ends the process with 1.
  * methods == NULL makes the catch-all responder: every request is 404. */
-int http_serve(const char *prog, const struct http_method *methods,
-	       size_t n_methods);
+int http_serve(const char *prog, const struct http_method *methods, size_t n_methods);
 
 /* A request header by its CGI name ("HTTP_AUTHORIZATION"); NULL if absent. */
 const char *http_param(struct http_ctx *ctx, const char *name);
@@ -76,8 +75,7 @@ void http_header(struct http_ctx *ctx, const char *name, const char *value);
  * an allocation failure, which becomes a 500). */
 void http_json(struct http_ctx *ctx, int status, struct json_object *o);
 /* Answers the contract's error shape. */
-void http_error(struct http_ctx *ctx, int status, const char *code,
-		const char *message);
+void http_error(struct http_ctx *ctx, int status, const char *code, const char *message);
 /* Answers a status without a body (204). */
 void http_empty(struct http_ctx *ctx, int status);
 /* Maps a lib/ failure to its answer: 503 unavailable, 500 otherwise. */
@@ -86,8 +84,7 @@ void http_fail(struct http_ctx *ctx, vp_res r, const char *what);
 /* The n-th '/'-separated segment of the path (0-based), copied into out.
  * VP_NOT_FOUND when there are fewer segments, VP_TOO_LARGE if it does not
  * fit. */
-vp_res http_path_segment(const struct http_req *req, unsigned n, char *out,
-			 size_t size);
+vp_res http_path_segment(const struct http_req *req, unsigned n, char *out, size_t size);
 
 /* True if s is a canonical lower-case UUID. */
 bool http_is_uuid(const char *s);

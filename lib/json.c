@@ -32,9 +32,8 @@ static bool json_lexically_strict(const char *s, size_t n)
 				in_str = false;
 		} else if (c == '"') {
 			in_str = true;
-		} else if (c == '\'' ||
-			   (((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) &&
-			    !strchr("truefalsnE", c))) {
+		} else if (c == '\'' || (((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) &&
+		                         !strchr("truefalsnE", c))) {
 			return false;
 		}
 	}
@@ -100,8 +99,7 @@ vp_res json_field_i64(struct json_object *o, const char *key, int64_t *out)
 	return errno ? VP_INVALID : VP_OK;
 }
 
-vp_res json_field_array(struct json_object *o, const char *key,
-			struct json_object **out)
+vp_res json_field_array(struct json_object *o, const char *key, struct json_object **out)
 {
 	struct json_object *v;
 

@@ -23,7 +23,6 @@ vp_res json_parse_object(const char *s, size_t n, struct json_object **out);
 
 vp_res json_field_str(struct json_object *o, const char *key, const char **out);
 vp_res json_field_i64(struct json_object *o, const char *key, int64_t *out);
-vp_res json_field_array(struct json_object *o, const char *key,
-			struct json_object **out);
+vp_res json_field_array(struct json_object *o, const char *key, struct json_object **out);
 
 #endif

@@ -17,7 +17,7 @@ static char log_prog[64] = "vidpipe";
 static char log_request_id[72];
 static enum log_level log_min = LOG_INFO;
 
-static const char *const level_names[] = { "debug", "info", "warn", "error" };
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
 void log_init(const char *prog)
 {
@@ -51,15 +51,13 @@ void log_event(enum log_level lvl, const char *event, ...)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
 	json_object_object_add(o, "ts", json_object_new_string(when));
 	json_object_object_add(o, "level", json_object_new_string(level_names[lvl]));
 	json_object_object_add(o, "prog", json_object_new_string(log_prog));
 	if (log_request_id[0])
-		json_object_object_add(o, "request_id",
-				       json_object_new_string(log_request_id));
+		json_object_object_add(o, "request_id", json_object_new_string(log_request_id));
 	json_object_object_add(o, "event", json_object_new_string(event));
 	va_start(ap, event);
 	while ((k = va_arg(ap, const char *)) != NULL) {
@@ -68,7 +66,7 @@ void log_event(enum log_level lvl, const char *event, ...)
 	}
 	va_end(ap);
 	line = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-						   JSON_C_TO_STRING_NOSLASHESCAPE);
+	                                             JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (line) {
 		size_t n = strlen(line);
 		char *l = malloc(n + 2);

@@ -13,8 +13,11 @@ enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 void log_init(const char *prog);
 /* The id that following lines carry; NULL clears it. Copied. */
 void log_set_request_id(const char *id);
-/* Extra fields as NULL-terminated "key", "value" string pairs. */
-void log_event(enum log_level lvl, const char *event, ...)
-	__attribute__((sentinel));
+/* The end of log_event()'s pairs: a typed null pointer, since a bare NULL
+ * may be an int 0 in a variadic call. */
+#define LOG_END ((const char *)NULL)
+
+/* Extra fields as "key", "value" string pairs, ended by LOG_END. */
+void log_event(enum log_level lvl, const char *event, ...) __attribute__((sentinel));
 
 #endif

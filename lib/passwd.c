@@ -13,12 +13,10 @@
 #define SALT_LEN 16
 #define HASH_LEN 32
 
-vp_res passwd_hash(const struct passwd_params *pp, const char *pw, size_t len,
-		   buf *out)
+vp_res passwd_hash(const struct passwd_params *pp, const char *pw, size_t len, buf *out)
 {
 	unsigned char salt[SALT_LEN];
-	size_t n = argon2_encodedlen(pp->t, pp->m_kib, pp->p, SALT_LEN, HASH_LEN,
-				     Argon2_id);
+	size_t n = argon2_encodedlen(pp->t, pp->m_kib, pp->p, SALT_LEN, HASH_LEN, Argon2_id);
 	char *enc;
 	int rc;
 	vp_res r;
@@ -28,10 +26,10 @@ vp_res passwd_hash(const struct passwd_params *pp, const char *pw, size_t len,
 	enc = malloc(n);
 	if (!enc)
 		return VP_NOMEM;
-	rc = argon2id_hash_encoded(pp->t, pp->m_kib, pp->p, pw, len, salt,
-				   sizeof(salt), HASH_LEN, enc, n);
+	rc = argon2id_hash_encoded(pp->t, pp->m_kib, pp->p, pw, len, salt, sizeof(salt), HASH_LEN,
+	                           enc, n);
 	if (rc != ARGON2_OK) {
-		log_event(LOG_ERROR, "argon2", "error", argon2_error_message(rc), NULL);
+		log_event(LOG_ERROR, "argon2", "error", argon2_error_message(rc), LOG_END);
 		free(enc);
 		return rc == ARGON2_MEMORY_ALLOCATION_ERROR ? VP_NOMEM : VP_INTERNAL;
 	}
@@ -51,12 +49,11 @@ vp_res passwd_verify(const char *phc, const char *pw, size_t len)
 		return VP_OK;
 	if (rc == ARGON2_VERIFY_MISMATCH)
 		return VP_DENIED;
-	log_event(LOG_ERROR, "argon2", "error", argon2_error_message(rc), NULL);
+	log_event(LOG_ERROR, "argon2", "error", argon2_error_message(rc), LOG_END);
 	return rc == ARGON2_MEMORY_ALLOCATION_ERROR ? VP_NOMEM : VP_INVALID;
 }
 
-vp_res passwd_verify_dummy(const struct passwd_params *pp, const char *pw,
-			   size_t len)
+vp_res passwd_verify_dummy(const struct passwd_params *pp, const char *pw, size_t len)
 {
 	static buf dummy; /* made once per process, with the live parameters */
 	static const char filler[] = "not-a-real-password-at-all";

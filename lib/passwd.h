@@ -14,18 +14,16 @@
 #include "vp.h"
 
 struct passwd_params {
-	unsigned m_kib;   /* memory, KiB */
-	unsigned t;       /* iterations */
-	unsigned p;       /* lanes */
+	unsigned m_kib; /* memory, KiB */
+	unsigned t;     /* iterations */
+	unsigned p;     /* lanes */
 };
 
 /* Hashes len bytes of pw with a fresh random salt into out (PHC string). */
-vp_res passwd_hash(const struct passwd_params *pp, const char *pw, size_t len,
-		   buf *out);
+vp_res passwd_hash(const struct passwd_params *pp, const char *pw, size_t len, buf *out);
 /* VP_OK on a match, VP_DENIED on a mismatch, VP_INVALID for a bad hash. */
 vp_res passwd_verify(const char *phc, const char *pw, size_t len);
 /* Does a verification against a throw-away hash and returns VP_DENIED. */
-vp_res passwd_verify_dummy(const struct passwd_params *pp, const char *pw,
-			   size_t len);
+vp_res passwd_verify_dummy(const struct passwd_params *pp, const char *pw, size_t len);
 
 #endif

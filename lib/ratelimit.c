@@ -8,12 +8,11 @@
 #include "rds.h"
 
 static struct rds_script gcra_script = {
-	.src = RATELIMIT_GCRA_LUA
-	       "return gcra(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))\n",
+    .src = RATELIMIT_GCRA_LUA
+    "return gcra(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))\n",
 };
 
-vp_res ratelimit_from_reply(const struct redisReply *const *e, long limit,
-			    struct ratelimit *out)
+vp_res ratelimit_from_reply(const struct redisReply *const *e, long limit, struct ratelimit *out)
 {
 	for (int i = 0; i < 4; i++)
 		if (e[i]->type != REDIS_REPLY_INTEGER)
@@ -28,11 +27,10 @@ vp_res ratelimit_from_reply(const struct redisReply *const *e, long limit,
 	return VP_OK;
 }
 
-vp_res ratelimit_hit(const char *key, long limit, long window_s, bool commit,
-		     struct ratelimit *out)
+vp_res ratelimit_hit(const char *key, long limit, long window_s, bool commit, struct ratelimit *out)
 {
 	char l[24], p[24];
-	const char *args[4] = { key, l, p, commit ? "1" : "0" };
+	const char *args[4] = {key, l, p, commit ? "1" : "0"};
 	redisReply *rep;
 	vp_res r;
 
@@ -43,8 +41,8 @@ vp_res ratelimit_hit(const char *key, long limit, long window_s, bool commit,
 	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 4)
 		r = VP_INTERNAL;
 	else
-		r = ratelimit_from_reply((const struct redisReply *const *)rep->element,
-					 limit, out);
+		r = ratelimit_from_reply((const struct redisReply *const *)rep->element, limit,
+		                         out);
 	freeReplyObject(rep);
 	return r;
 }

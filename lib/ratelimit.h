@@ -3,10 +3,10 @@
  *
  * GCRA (the generic cell rate algorithm): one key per limited subject holds
  * a "theoretical arrival time" (microseconds, rounded to the nearest, so a
- * high limit's small step is not inflated by rounding); a request is allowed while that time is less
- * than one window ahead of now. It allows `limit` requests in any window,
- * smooths bursts, costs one key (with a TTL) per subject, and runs as one Lua
- * script on Redis's own clock, so hosts with skewed clocks agree.
+ * high limit's small step is not inflated by rounding); a request is allowed while that time is
+ * less than one window ahead of now. It allows `limit` requests in any window, smooths bursts,
+ * costs one key (with a TTL) per subject, and runs as one Lua script on Redis's own clock, so hosts
+ * with skewed clocks agree.
  */
 #ifndef VP_RATELIMIT_H
 #define VP_RATELIMIT_H
@@ -22,48 +22,47 @@ struct ratelimit {
 	bool allowed;
 	long limit;
 	long remaining;
-	long reset_s;        /* seconds until the window frees a request */
-	long retry_after_s;  /* when denied */
+	long reset_s;       /* seconds until the window frees a request */
+	long retry_after_s; /* when denied */
 };
 
 /* The GCRA step as a Lua function, for scripts that combine it with other
  * work (the auth middleware's session check). Returns
  * {allowed 0|1, remaining, reset_ms, retry_ms}. */
-#define RATELIMIT_GCRA_LUA \
-	"local function gcra(key, limit, period_ms, commit)\n" \
-	"  local t = redis.call('TIME')\n" \
-	"  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])\n" \
-	"  local period = period_ms * 1000\n" \
-	"  local step = period / limit\n" \
-	"  local tat = tonumber(redis.call('GET', key) or '0')\n" \
-	"  if tat < now then tat = now end\n" \
-	"  local new_tat = tat + step\n" \
-	"  local allow_at = new_tat - period\n" \
-	"  if now < allow_at then\n" \
-	"    local wait = math.ceil((allow_at - now) / 1000)\n" \
-	"    return {0, 0, wait, wait}\n" \
-	"  end\n" \
-	"  if commit == 1 then\n" \
-	"    redis.call('SET', key, string.format('%.0f', new_tat), 'PX',\n" \
-	"      math.ceil((new_tat - now) / 1000) + 1000)\n" \
-	"  else\n" \
-	"    new_tat = tat\n" \
-	"  end\n" \
-	"  local debt = new_tat - now\n" \
-	"  local remaining = math.floor((period - debt) / step + 1e-6)\n" \
-	"  local reset = debt - (period - (remaining + 1) * step)\n" \
-	"  if reset < 0 then reset = 0 end\n" \
-	"  return {1, remaining, math.ceil(reset / 1000), 0}\n" \
+#define RATELIMIT_GCRA_LUA                                                                         \
+	"local function gcra(key, limit, period_ms, commit)\n"                                     \
+	"  local t = redis.call('TIME')\n"                                                         \
+	"  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])\n"                                \
+	"  local period = period_ms * 1000\n"                                                      \
+	"  local step = period / limit\n"                                                          \
+	"  local tat = tonumber(redis.call('GET', key) or '0')\n"                                  \
+	"  if tat < now then tat = now end\n"                                                      \
+	"  local new_tat = tat + step\n"                                                           \
+	"  local allow_at = new_tat - period\n"                                                    \
+	"  if now < allow_at then\n"                                                               \
+	"    local wait = math.ceil((allow_at - now) / 1000)\n"                                    \
+	"    return {0, 0, wait, wait}\n"                                                          \
+	"  end\n"                                                                                  \
+	"  if commit == 1 then\n"                                                                  \
+	"    redis.call('SET', key, string.format('%.0f', new_tat), 'PX',\n"                       \
+	"      math.ceil((new_tat - now) / 1000) + 1000)\n"                                        \
+	"  else\n"                                                                                 \
+	"    new_tat = tat\n"                                                                      \
+	"  end\n"                                                                                  \
+	"  local debt = new_tat - now\n"                                                           \
+	"  local remaining = math.floor((period - debt) / step + 1e-6)\n"                          \
+	"  local reset = debt - (period - (remaining + 1) * step)\n"                               \
+	"  if reset < 0 then reset = 0 end\n"                                                      \
+	"  return {1, remaining, math.ceil(reset / 1000), 0}\n"                                    \
 	"end\n"
 
 /* Counts one request against key (commit) or only asks whether one would be
  * allowed (!commit). */
 vp_res ratelimit_hit(const char *key, long limit, long window_s, bool commit,
-		     struct ratelimit *out);
+                     struct ratelimit *out);
 
 /* Reads the script's {allowed, remaining, reset_ms, retry_ms} reply. */
-vp_res ratelimit_from_reply(const struct redisReply *const *e, long limit,
-			    struct ratelimit *out);
+vp_res ratelimit_from_reply(const struct redisReply *const *e, long limit, struct ratelimit *out);
 
 /* RateLimit-Limit/-Remaining/-Reset, and Retry-After when denied. */
 void ratelimit_headers(struct http_ctx *ctx, const struct ratelimit *rl);

@@ -19,7 +19,7 @@ static char rds_host[256];
 static int rds_port = 6379;
 static char rds_pass[256];
 static long rds_db;
-static struct timeval rds_tv = { 3, 0 };
+static struct timeval rds_tv = {3, 0};
 
 vp_res rds_setup(const char *url, long timeout_ms)
 {
@@ -53,8 +53,7 @@ vp_res rds_setup(const char *url, long timeout_ms)
 		strcpy(rds_pass, pass);
 	}
 	rds_db = 0;
-	if (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK &&
-	    path[0] == '/' && path[1]) {
+	if (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK && path[0] == '/' && path[1]) {
 		char *e;
 
 		errno = 0;
@@ -89,7 +88,7 @@ static vp_res rds_connect(void)
 	if (!rds_ctx)
 		return VP_NOMEM;
 	if (rds_ctx->err) {
-		log_event(LOG_WARN, "redis_connect", "error", rds_ctx->errstr, NULL);
+		log_event(LOG_WARN, "redis_connect", "error", rds_ctx->errstr, LOG_END);
 		rds_close();
 		return VP_UNAVAILABLE;
 	}
@@ -97,7 +96,7 @@ static vp_res rds_connect(void)
 	if (rds_pass[0]) {
 		rep = redisCommand(rds_ctx, "AUTH %s", rds_pass);
 		if (!rep || rep->type == REDIS_REPLY_ERROR) {
-			log_event(LOG_ERROR, "redis_connect", "error", "AUTH failed", NULL);
+			log_event(LOG_ERROR, "redis_connect", "error", "AUTH failed", LOG_END);
 			freeReplyObject(rep);
 			rds_close();
 			return VP_UNAVAILABLE;
@@ -119,19 +118,17 @@ static vp_res rds_connect(void)
 static vp_res rds_check(redisReply *rep, redisReply **out)
 {
 	if (!rep) {
-		log_event(LOG_WARN, "redis_io", "error",
-			  rds_ctx ? rds_ctx->errstr : "no context", NULL);
+		log_event(LOG_WARN, "redis_io", "error", rds_ctx ? rds_ctx->errstr : "no context",
+		          LOG_END);
 		rds_close();
 		return VP_UNAVAILABLE;
 	}
 	if (rep->type == REDIS_REPLY_ERROR) {
-		bool down = !strncmp(rep->str, "LOADING", 7) ||
-			    !strncmp(rep->str, "READONLY", 8) ||
-			    !strncmp(rep->str, "MASTERDOWN", 10) ||
-			    !strncmp(rep->str, "BUSY", 4);
+		bool down = !strncmp(rep->str, "LOADING", 7) || !strncmp(rep->str, "READONLY", 8) ||
+		            !strncmp(rep->str, "MASTERDOWN", 10) || !strncmp(rep->str, "BUSY", 4);
 
 		if (!down)
-			log_event(LOG_ERROR, "redis_error", "error", rep->str, NULL);
+			log_event(LOG_ERROR, "redis_error", "error", rep->str, LOG_END);
 		freeReplyObject(rep);
 		return down ? VP_UNAVAILABLE : VP_INTERNAL;
 	}
@@ -139,8 +136,7 @@ static vp_res rds_check(redisReply *rep, redisReply **out)
 	return VP_OK;
 }
 
-vp_res rds_argv(redisReply **out, int argc, const char **argv,
-		const size_t *lens)
+vp_res rds_argv(redisReply **out, int argc, const char **argv, const size_t *lens)
 {
 	bool had = rds_ctx != NULL;
 	vp_res r;
@@ -187,8 +183,7 @@ vp_res rds_ping(void)
 	return r;
 }
 
-vp_res rds_eval(struct rds_script *s, redisReply **out, int nkeys, int nargs,
-		const char **args)
+vp_res rds_eval(struct rds_script *s, redisReply **out, int nkeys, int nargs, const char **args)
 {
 	const char *argv[32];
 	char nk[16];

@@ -21,8 +21,7 @@ void rds_close(void);
 /* One command. An error reply is VP_INTERNAL (VP_UNAVAILABLE for a server
  * that is loading or read-only); no reply is VP_UNAVAILABLE. */
 vp_res rds_cmd(redisReply **out, const char *fmt, ...);
-vp_res rds_argv(redisReply **out, int argc, const char **argv,
-		const size_t *lens);
+vp_res rds_argv(redisReply **out, int argc, const char **argv, const size_t *lens);
 
 vp_res rds_ping(void);
 
@@ -31,12 +30,11 @@ vp_res rds_ping(void);
  *   static struct rds_script s = { .src = "..." };  */
 struct rds_script {
 	const char *src;
-	char sha[41];     /* filled on first use */
+	char sha[41]; /* filled on first use */
 };
 
 /* Runs the script with nkeys keys followed by the other args (strings).
  * Error replies from the script are VP_INTERNAL and logged. */
-vp_res rds_eval(struct rds_script *s, redisReply **out, int nkeys, int nargs,
-		const char **args);
+vp_res rds_eval(struct rds_script *s, redisReply **out, int nkeys, int nargs, const char **args);
 
 #endif

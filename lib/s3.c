@@ -9,8 +9,7 @@
 #include "log.h"
 #include "sigv4.h"
 
-vp_res s3_url(const struct cfg *cfg, const char *bucket, const char *key,
-	      buf *out)
+vp_res s3_url(const struct cfg *cfg, const char *bucket, const char *key, buf *out)
 {
 	const char *ep = cfg->s3_endpoint;
 	vp_res r;
@@ -18,11 +17,11 @@ vp_res s3_url(const struct cfg *cfg, const char *bucket, const char *key,
 	if (!ep) {
 		/* AWS: virtual-hosted unless path style is forced. */
 		if (cfg->s3_path_style)
-			r = buf_printf(out, "https://s3.%s.amazonaws.com/%s",
-				       cfg->aws_region, bucket);
+			r = buf_printf(out, "https://s3.%s.amazonaws.com/%s", cfg->aws_region,
+			               bucket);
 		else
-			r = buf_printf(out, "https://%s.s3.%s.amazonaws.com",
-				       bucket, cfg->aws_region);
+			r = buf_printf(out, "https://%s.s3.%s.amazonaws.com", bucket,
+			               cfg->aws_region);
 	} else if (cfg->s3_path_style) {
 		size_t n = strlen(ep);
 
@@ -64,7 +63,7 @@ static vp_res s3_status(long status)
 
 vp_res s3_head_bucket(const struct cfg *cfg, const char *bucket)
 {
-	struct aws_req rq = { .service = "s3", .method = "HEAD", .head = true };
+	struct aws_req rq = {.service = "s3", .method = "HEAD", .head = true};
 	struct aws_resp rs;
 	buf url;
 	vp_res r;
@@ -85,7 +84,7 @@ vp_res s3_head_bucket(const struct cfg *cfg, const char *bucket)
 
 vp_res s3_create_bucket(const struct cfg *cfg, const char *bucket)
 {
-	struct aws_req rq = { .service = "s3", .method = "PUT" };
+	struct aws_req rq = {.service = "s3", .method = "PUT"};
 	struct aws_resp rs;
 	buf url, body;
 	vp_res r;
@@ -96,10 +95,11 @@ vp_res s3_create_bucket(const struct cfg *cfg, const char *bucket)
 		goto end;
 	/* us-east-1 is the one region that takes no location constraint. */
 	if (strcmp(cfg->aws_region, "us-east-1") != 0) {
-		r = buf_printf(&body,
-			       "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
-			       "<LocationConstraint>%s</LocationConstraint></CreateBucketConfiguration>",
-			       cfg->aws_region);
+		r = buf_printf(
+		    &body,
+		    "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+		    "<LocationConstraint>%s</LocationConstraint></CreateBucketConfiguration>",
+		    cfg->aws_region);
 		if (r != VP_OK)
 			goto end;
 		rq.body = body.data;
@@ -115,8 +115,8 @@ vp_res s3_create_bucket(const struct cfg *cfg, const char *bucket)
 	if (rs.status == 409 && strstr(buf_str(&rs.body), "BucketAlreadyOwnedByYou"))
 		r = VP_OK;
 	else if (r != VP_OK)
-		log_event(LOG_ERROR, "s3_create_bucket", "bucket", bucket,
-			  "answer", buf_str(&rs.body), NULL);
+		log_event(LOG_ERROR, "s3_create_bucket", "bucket", bucket, "answer",
+		          buf_str(&rs.body), LOG_END);
 	buf_free(&rs.body);
 end:
 	buf_free(&url);

@@ -14,8 +14,7 @@
 
 /* The URL of bucket/key (key may be NULL for the bucket itself), key
  * encoded, without a query. */
-vp_res s3_url(const struct cfg *cfg, const char *bucket, const char *key,
-	      buf *out);
+vp_res s3_url(const struct cfg *cfg, const char *bucket, const char *key, buf *out);
 
 /* HeadBucket: VP_OK when the bucket exists and the credentials work. */
 vp_res s3_head_bucket(const struct cfg *cfg, const char *bucket);

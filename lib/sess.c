@@ -9,74 +9,74 @@
 
 #include "rds.h"
 
-#define SESS_KEY(buf_, sid_) snprintf(buf_, sizeof(buf_), "sess:%s", sid_)
+#define SESS_KEY(buf_, sid_)  snprintf(buf_, sizeof(buf_), "sess:%s", sid_)
 #define USESS_KEY(buf_, uid_) snprintf(buf_, sizeof(buf_), "usess:%s", uid_)
 
 /* KEYS: sess, usess. ARGV: uid, jti, ua, ip, ttl */
-static struct rds_script create_script = { .src =
-	"local t = redis.call('TIME')\n"
-	"redis.call('HSET', KEYS[1], 'user', ARGV[1], 'jti', ARGV[2], 'ua', ARGV[3],\n"
-	"  'ip', ARGV[4], 'created', t[1], 'last_used', t[1])\n"
-	"redis.call('EXPIRE', KEYS[1], ARGV[5])\n"
-	"redis.call('SADD', KEYS[2], string.sub(KEYS[1], 6))\n"
-	"redis.call('EXPIRE', KEYS[2], ARGV[5])\n"
-	"return 1\n" };
+static struct rds_script create_script = {
+    .src = "local t = redis.call('TIME')\n"
+           "redis.call('HSET', KEYS[1], 'user', ARGV[1], 'jti', ARGV[2], 'ua', ARGV[3],\n"
+           "  'ip', ARGV[4], 'created', t[1], 'last_used', t[1])\n"
+           "redis.call('EXPIRE', KEYS[1], ARGV[5])\n"
+           "redis.call('SADD', KEYS[2], string.sub(KEYS[1], 6))\n"
+           "redis.call('EXPIRE', KEYS[2], ARGV[5])\n"
+           "return 1\n"};
 
 /* KEYS: sess, rl:api. ARGV: uid, limit, period_ms.
  * {0} for a dead session, else {1, allowed, remaining, reset_ms, retry_ms} */
-static struct rds_script check_script = { .src =
-	RATELIMIT_GCRA_LUA
-	"if redis.call('HGET', KEYS[1], 'user') ~= ARGV[1] then return {0} end\n"
-	"local t = redis.call('TIME')\n"
-	"redis.call('HSET', KEYS[1], 'last_used', t[1])\n"
-	"local r = gcra(KEYS[2], tonumber(ARGV[2]), tonumber(ARGV[3]), 1)\n"
-	"return {1, r[1], r[2], r[3], r[4]}\n" };
+static struct rds_script check_script = {
+    .src =
+        RATELIMIT_GCRA_LUA "if redis.call('HGET', KEYS[1], 'user') ~= ARGV[1] then return {0} end\n"
+                           "local t = redis.call('TIME')\n"
+                           "redis.call('HSET', KEYS[1], 'last_used', t[1])\n"
+                           "local r = gcra(KEYS[2], tonumber(ARGV[2]), tonumber(ARGV[3]), 1)\n"
+                           "return {1, r[1], r[2], r[3], r[4]}\n"};
 
 /* KEYS: sess, usess. ARGV: uid, old jti, new jti, ttl.
  * 1 rotated, 0 no session, -1 reuse (session revoked) */
-static struct rds_script rotate_script = { .src =
-	"local h = redis.call('HMGET', KEYS[1], 'user', 'jti')\n"
-	"if not h[1] or h[1] ~= ARGV[1] then return 0 end\n"
-	"if h[2] ~= ARGV[2] then\n"
-	"  redis.call('DEL', KEYS[1])\n"
-	"  redis.call('SREM', KEYS[2], string.sub(KEYS[1], 6))\n"
-	"  return -1\n"
-	"end\n"
-	"local t = redis.call('TIME')\n"
-	"redis.call('HSET', KEYS[1], 'jti', ARGV[3], 'last_used', t[1])\n"
-	"redis.call('EXPIRE', KEYS[1], ARGV[4])\n"
-	"redis.call('EXPIRE', KEYS[2], ARGV[4])\n"
-	"return 1\n" };
+static struct rds_script rotate_script = {
+    .src = "local h = redis.call('HMGET', KEYS[1], 'user', 'jti')\n"
+           "if not h[1] or h[1] ~= ARGV[1] then return 0 end\n"
+           "if h[2] ~= ARGV[2] then\n"
+           "  redis.call('DEL', KEYS[1])\n"
+           "  redis.call('SREM', KEYS[2], string.sub(KEYS[1], 6))\n"
+           "  return -1\n"
+           "end\n"
+           "local t = redis.call('TIME')\n"
+           "redis.call('HSET', KEYS[1], 'jti', ARGV[3], 'last_used', t[1])\n"
+           "redis.call('EXPIRE', KEYS[1], ARGV[4])\n"
+           "redis.call('EXPIRE', KEYS[2], ARGV[4])\n"
+           "return 1\n"};
 
 /* KEYS: usess. Flat list: sid, created, last_used, ua, ip per live session;
  * ids whose hash expired are dropped from the index on the way. */
-static struct rds_script list_script = { .src =
-	"local out = {}\n"
-	"for _, sid in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
-	"  local h = redis.call('HMGET', 'sess:' .. sid, 'created', 'last_used', 'ua', 'ip')\n"
-	"  if h[1] then\n"
-	"    table.insert(out, sid); table.insert(out, h[1]); table.insert(out, h[2])\n"
-	"    table.insert(out, h[3] or ''); table.insert(out, h[4] or '')\n"
-	"  else\n"
-	"    redis.call('SREM', KEYS[1], sid)\n"
-	"  end\n"
-	"end\n"
-	"return out\n" };
+static struct rds_script list_script = {
+    .src = "local out = {}\n"
+           "for _, sid in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
+           "  local h = redis.call('HMGET', 'sess:' .. sid, 'created', 'last_used', 'ua', 'ip')\n"
+           "  if h[1] then\n"
+           "    table.insert(out, sid); table.insert(out, h[1]); table.insert(out, h[2])\n"
+           "    table.insert(out, h[3] or ''); table.insert(out, h[4] or '')\n"
+           "  else\n"
+           "    redis.call('SREM', KEYS[1], sid)\n"
+           "  end\n"
+           "end\n"
+           "return out\n"};
 
 /* KEYS: sess, usess. ARGV: uid. 1 revoked, 0 not the user's */
-static struct rds_script revoke_script = { .src =
-	"if redis.call('HGET', KEYS[1], 'user') ~= ARGV[1] then return 0 end\n"
-	"redis.call('DEL', KEYS[1])\n"
-	"redis.call('SREM', KEYS[2], string.sub(KEYS[1], 6))\n"
-	"return 1\n" };
+static struct rds_script revoke_script = {
+    .src = "if redis.call('HGET', KEYS[1], 'user') ~= ARGV[1] then return 0 end\n"
+           "redis.call('DEL', KEYS[1])\n"
+           "redis.call('SREM', KEYS[2], string.sub(KEYS[1], 6))\n"
+           "return 1\n"};
 
 /* KEYS: usess */
-static struct rds_script revoke_all_script = { .src =
-	"for _, sid in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
-	"  redis.call('DEL', 'sess:' .. sid)\n"
-	"end\n"
-	"redis.call('DEL', KEYS[1])\n"
-	"return 1\n" };
+static struct rds_script revoke_all_script = {
+    .src = "for _, sid in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
+           "  redis.call('DEL', 'sess:' .. sid)\n"
+           "end\n"
+           "redis.call('DEL', KEYS[1])\n"
+           "return 1\n"};
 
 /* Copies at most size-1 bytes without splitting a UTF-8 sequence. */
 static void copy_utf8(char *dst, size_t size, const char *src)
@@ -92,8 +92,8 @@ static void copy_utf8(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
-static vp_res int_reply(struct rds_script *s, int nkeys, int nargs,
-			const char **args, long long *out)
+static vp_res int_reply(struct rds_script *s, int nkeys, int nargs, const char **args,
+                        long long *out)
 {
 	redisReply *rep;
 	vp_res r = rds_eval(s, &rep, nkeys, nargs, args);
@@ -108,11 +108,11 @@ static vp_res int_reply(struct rds_script *s, int nkeys, int nargs,
 	return r;
 }
 
-vp_res sess_create(const struct cfg *cfg, const char *uid, const char *sid,
-		   const char *jti, const char *user_agent, const char *ip)
+vp_res sess_create(const struct cfg *cfg, const char *uid, const char *sid, const char *jti,
+                   const char *user_agent, const char *ip)
 {
 	char sk[64], uk[64], ttl[24], ua[257], addr[65];
-	const char *args[7] = { sk, uk, uid, jti, ua, addr, ttl };
+	const char *args[7] = {sk, uk, uid, jti, ua, addr, ttl};
 	long long v;
 
 	SESS_KEY(sk, sid);
@@ -123,11 +123,10 @@ vp_res sess_create(const struct cfg *cfg, const char *uid, const char *sid,
 	return int_reply(&create_script, 2, 7, args, &v);
 }
 
-vp_res sess_check(const struct cfg *cfg, const char *uid, const char *sid,
-		  struct ratelimit *rl)
+vp_res sess_check(const struct cfg *cfg, const char *uid, const char *sid, struct ratelimit *rl)
 {
 	char sk[64], rk[64], lim[24], per[24];
-	const char *args[5] = { sk, rk, uid, lim, per };
+	const char *args[5] = {sk, rk, uid, lim, per};
 	redisReply *rep;
 	vp_res r;
 
@@ -146,16 +145,16 @@ vp_res sess_check(const struct cfg *cfg, const char *uid, const char *sid,
 		r = VP_INTERNAL;
 	else
 		r = ratelimit_from_reply((const struct redisReply *const *)rep->element + 1,
-					 cfg->rl_api, rl);
+		                         cfg->rl_api, rl);
 	freeReplyObject(rep);
 	return r;
 }
 
-vp_res sess_rotate(const struct cfg *cfg, const char *uid, const char *sid,
-		   const char *old_jti, const char *new_jti)
+vp_res sess_rotate(const struct cfg *cfg, const char *uid, const char *sid, const char *old_jti,
+                   const char *new_jti)
 {
 	char sk[64], uk[64], ttl[24];
-	const char *args[6] = { sk, uk, uid, old_jti, new_jti, ttl };
+	const char *args[6] = {sk, uk, uid, old_jti, new_jti, ttl};
 	long long v;
 	vp_res r;
 
@@ -170,7 +169,7 @@ vp_res sess_rotate(const struct cfg *cfg, const char *uid, const char *sid,
 vp_res sess_list(const char *uid, struct sess_info **out, size_t *n)
 {
 	char uk[64];
-	const char *args[1] = { uk };
+	const char *args[1] = {uk};
 	struct sess_info *list = NULL;
 	redisReply *rep;
 	vp_res r;
@@ -216,7 +215,7 @@ end:
 vp_res sess_revoke(const char *uid, const char *sid)
 {
 	char sk[64], uk[64];
-	const char *args[3] = { sk, uk, uid };
+	const char *args[3] = {sk, uk, uid};
 	long long v;
 	vp_res r;
 
@@ -230,7 +229,7 @@ vp_res sess_revoke(const char *uid, const char *sid)
 vp_res sess_revoke_all(const char *uid)
 {
 	char uk[64];
-	const char *args[1] = { uk };
+	const char *args[1] = {uk};
 	long long v;
 
 	USESS_KEY(uk, uid);

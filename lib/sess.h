@@ -25,20 +25,19 @@ struct sess_info {
 	char ip[65];
 };
 
-vp_res sess_create(const struct cfg *cfg, const char *uid, const char *sid,
-		   const char *jti, const char *user_agent, const char *ip);
+vp_res sess_create(const struct cfg *cfg, const char *uid, const char *sid, const char *jti,
+                   const char *user_agent, const char *ip);
 
 /* The middleware's one round trip: is sid a live session of uid? (touches
  * last_used) and the per-user API rate limit. VP_DENIED when the session is
  * gone; rl is filled on VP_OK. */
-vp_res sess_check(const struct cfg *cfg, const char *uid, const char *sid,
-		  struct ratelimit *rl);
+vp_res sess_check(const struct cfg *cfg, const char *uid, const char *sid, struct ratelimit *rl);
 
 /* Rotates the live refresh jti from old_jti to new_jti. VP_DENIED: no such
  * session; VP_CONFLICT: old_jti was already spent, and the session is now
  * revoked. */
-vp_res sess_rotate(const struct cfg *cfg, const char *uid, const char *sid,
-		   const char *old_jti, const char *new_jti);
+vp_res sess_rotate(const struct cfg *cfg, const char *uid, const char *sid, const char *old_jti,
+                   const char *new_jti);
 
 /* The user's live sessions; *out is the caller's (free()). */
 vp_res sess_list(const char *uid, struct sess_info **out, size_t *n);

@@ -43,12 +43,11 @@ void sigv4_sha256_hex(const void *p, size_t n, char out[65])
 }
 
 static vp_res hmac(const void *key, size_t klen, const void *msg, size_t mlen,
-		   unsigned char out[32])
+                   unsigned char out[32])
 {
 	unsigned int olen = 32;
 
-	if (klen > INT32_MAX ||
-	    !HMAC(EVP_sha256(), key, (int)klen, msg, mlen, out, &olen))
+	if (klen > INT32_MAX || !HMAC(EVP_sha256(), key, (int)klen, msg, mlen, out, &olen))
 		return VP_INTERNAL;
 	return VP_OK;
 }
@@ -61,12 +60,11 @@ vp_res sigv4_uri_encode(buf *out, const char *s, size_t n, bool keep_slash)
 	for (size_t i = 0; i < n && r == VP_OK; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-		    c == '~' || (c == '/' && keep_slash)) {
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_' || c == '.' || c == '~' || (c == '/' && keep_slash)) {
 			r = buf_addc(out, (char)c);
 		} else {
-			char esc[3] = { '%', digits[c >> 4], digits[c & 0xf] };
+			char esc[3] = {'%', digits[c >> 4], digits[c & 0xf]};
 
 			r = buf_add(out, esc, 3);
 		}
@@ -129,10 +127,9 @@ static vp_res add_trimmed(buf *out, const char *v)
 	return r;
 }
 
-vp_res sigv4_canonical_request(const char *method, const char *path,
-			       const char *query, const struct sigv4_header *h,
-			       size_t nh, const char *payload_hash, buf *out,
-			       buf *signed_headers)
+vp_res sigv4_canonical_request(const char *method, const char *path, const char *query,
+                               const struct sigv4_header *h, size_t nh, const char *payload_hash,
+                               buf *out, buf *signed_headers)
 {
 	struct qpair *qp = NULL;
 	struct sigv4_header *hs = NULL;
@@ -185,8 +182,7 @@ vp_res sigv4_canonical_request(const char *method, const char *path,
 		    (r = add_trimmed(out, hs[i].value)) != VP_OK ||
 		    (r = buf_addc(out, '\n')) != VP_OK)
 			goto end;
-		if ((r = buf_printf(signed_headers, "%s%s", i ? ";" : "",
-				    hs[i].name)) != VP_OK)
+		if ((r = buf_printf(signed_headers, "%s%s", i ? ";" : "", hs[i].name)) != VP_OK)
 			goto end;
 	}
 	r = buf_printf(out, "\n%s\n%s", buf_str(signed_headers), payload_hash);
@@ -210,8 +206,8 @@ static struct {
 	bool valid;
 } sigv4_cache;
 
-static vp_res signing_key(const struct sigv4_creds *c, const char *date,
-			  const char *service, unsigned char key[32])
+static vp_res signing_key(const struct sigv4_creds *c, const char *date, const char *service,
+                          unsigned char key[32])
 {
 	unsigned char md[32], k1[32], k2[32], k3[32];
 	buf secret;
@@ -219,8 +215,7 @@ static vp_res signing_key(const struct sigv4_creds *c, const char *date,
 
 	SHA256((const unsigned char *)c->secret_key, strlen(c->secret_key), md);
 	if (sigv4_cache.valid && !strcmp(sigv4_cache.date, date) &&
-	    !strcmp(sigv4_cache.region, c->region) &&
-	    !strcmp(sigv4_cache.service, service) &&
+	    !strcmp(sigv4_cache.region, c->region) && !strcmp(sigv4_cache.service, service) &&
 	    !CRYPTO_memcmp(sigv4_cache.secret_md, md, 32)) {
 		memcpy(key, sigv4_cache.key, 32);
 		return VP_OK;
@@ -251,11 +246,9 @@ end:
 	return r;
 }
 
-vp_res sigv4_authorization(const struct sigv4_creds *c, const char *service,
-			   const char *method, const char *path,
-			   const char *query, const struct sigv4_header *h,
-			   size_t nh, const char *payload_hash,
-			   const char *amz_date, buf *out)
+vp_res sigv4_authorization(const struct sigv4_creds *c, const char *service, const char *method,
+                           const char *path, const char *query, const struct sigv4_header *h,
+                           size_t nh, const char *payload_hash, const char *amz_date, buf *out)
 {
 	buf creq, signed_h, sts;
 	char date[9], creq_hash[65], sig[65];
@@ -267,21 +260,21 @@ vp_res sigv4_authorization(const struct sigv4_creds *c, const char *service,
 	buf_init(&sts, 4096);
 	memcpy(date, amz_date, 8);
 	date[8] = '\0';
-	if ((r = sigv4_canonical_request(method, path, query, h, nh, payload_hash,
-					 &creq, &signed_h)) != VP_OK)
+	if ((r = sigv4_canonical_request(method, path, query, h, nh, payload_hash, &creq,
+	                                 &signed_h)) != VP_OK)
 		goto end;
 	sigv4_sha256_hex(creq.data, creq.len, creq_hash);
-	if ((r = buf_printf(&sts, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s",
-			    amz_date, date, c->region, service, creq_hash)) != VP_OK)
+	if ((r = buf_printf(&sts, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s", amz_date, date,
+	                    c->region, service, creq_hash)) != VP_OK)
 		goto end;
 	if ((r = signing_key(c, date, service, key)) != VP_OK ||
 	    (r = hmac(key, 32, sts.data, sts.len, mac)) != VP_OK)
 		goto end;
 	hex(mac, 32, sig);
-	r = buf_printf(out, "AWS4-HMAC-SHA256 Credential=%s/%s/%s/%s/aws4_request, "
-			    "SignedHeaders=%s, Signature=%s",
-		       c->access_key, date, c->region, service,
-		       buf_str(&signed_h), sig);
+	r = buf_printf(out,
+	               "AWS4-HMAC-SHA256 Credential=%s/%s/%s/%s/aws4_request, "
+	               "SignedHeaders=%s, Signature=%s",
+	               c->access_key, date, c->region, service, buf_str(&signed_h), sig);
 end:
 	OPENSSL_cleanse(key, sizeof(key));
 	buf_free(&creq);

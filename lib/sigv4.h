@@ -25,13 +25,12 @@ struct sigv4_creds {
 };
 
 struct sigv4_header {
-	const char *name;   /* lower-case */
+	const char *name; /* lower-case */
 	const char *value;
 };
 
-#define SIGV4_EMPTY_SHA256 \
-	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-#define SIGV4_UNSIGNED "UNSIGNED-PAYLOAD"
+#define SIGV4_EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define SIGV4_UNSIGNED     "UNSIGNED-PAYLOAD"
 
 /* "YYYYMMDDTHHMMSSZ" for t. */
 void sigv4_amz_date(time_t t, char out[17]);
@@ -42,16 +41,13 @@ void sigv4_sha256_hex(const void *p, size_t n, char out[65]);
 vp_res sigv4_uri_encode(buf *out, const char *s, size_t n, bool keep_slash);
 
 /* The canonical request; signed_headers receives "host;x-amz-date;...". */
-vp_res sigv4_canonical_request(const char *method, const char *path,
-			       const char *query, const struct sigv4_header *h,
-			       size_t nh, const char *payload_hash, buf *out,
-			       buf *signed_headers);
+vp_res sigv4_canonical_request(const char *method, const char *path, const char *query,
+                               const struct sigv4_header *h, size_t nh, const char *payload_hash,
+                               buf *out, buf *signed_headers);
 
 /* The Authorization header value for a request made at amz_date. */
-vp_res sigv4_authorization(const struct sigv4_creds *c, const char *service,
-			   const char *method, const char *path,
-			   const char *query, const struct sigv4_header *h,
-			   size_t nh, const char *payload_hash,
-			   const char *amz_date, buf *out);
+vp_res sigv4_authorization(const struct sigv4_creds *c, const char *service, const char *method,
+                           const char *path, const char *query, const struct sigv4_header *h,
+                           size_t nh, const char *payload_hash, const char *amz_date, buf *out);
 
 #endif

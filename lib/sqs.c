@@ -18,11 +18,11 @@ static vp_res sqs_endpoint(const struct cfg *cfg, buf *out)
 	return buf_printf(out, "https://sqs.%s.amazonaws.com/", cfg->aws_region);
 }
 
-vp_res sqs_call(const struct cfg *cfg, const char *action,
-		struct json_object *req, struct json_object **out)
+vp_res sqs_call(const struct cfg *cfg, const char *action, struct json_object *req,
+                struct json_object **out)
 {
 	struct sigv4_header hs[2];
-	struct aws_req rq = { .service = "sqs", .method = "POST" };
+	struct aws_req rq = {.service = "sqs", .method = "POST"};
 	struct aws_resp rs;
 	buf url, target;
 	const char *body;
@@ -35,13 +35,13 @@ vp_res sqs_call(const struct cfg *cfg, const char *action,
 	    (r = buf_printf(&target, "AmazonSQS.%s", action)) != VP_OK)
 		goto end;
 	body = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN |
-						   JSON_C_TO_STRING_NOSLASHESCAPE);
+	                                               JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!body) {
 		r = VP_NOMEM;
 		goto end;
 	}
-	hs[0] = (struct sigv4_header){ "content-type", "application/x-amz-json-1.0" };
-	hs[1] = (struct sigv4_header){ "x-amz-target", buf_str(&target) };
+	hs[0] = (struct sigv4_header){"content-type", "application/x-amz-json-1.0"};
+	hs[1] = (struct sigv4_header){"x-amz-target", buf_str(&target)};
 	rq.url = buf_str(&url);
 	rq.headers = hs;
 	rq.n_headers = 2;
@@ -50,8 +50,7 @@ vp_res sqs_call(const struct cfg *cfg, const char *action,
 	if ((r = aws_send(cfg, &rq, &rs)) != VP_OK)
 		goto end;
 	if (rs.status >= 200 && rs.status < 300) {
-		r = rs.body.len ? json_parse_object(rs.body.data, rs.body.len, out)
-				: VP_OK;
+		r = rs.body.len ? json_parse_object(rs.body.data, rs.body.len, out) : VP_OK;
 		if (r == VP_OK && !*out)
 			*out = json_object_new_object();
 		if (r != VP_OK)
@@ -65,13 +64,13 @@ vp_res sqs_call(const struct cfg *cfg, const char *action,
 		if (strstr(type, "NonExistentQueue") || strstr(type, "QueueDoesNotExist"))
 			r = VP_NOT_FOUND;
 		else if (rs.status == 403 || strstr(type, "AccessDenied") ||
-			 strstr(type, "Signature"))
+		         strstr(type, "Signature"))
 			r = VP_DENIED;
 		else if (rs.status >= 500 || strstr(type, "Throttl"))
 			r = VP_UNAVAILABLE;
 		else
 			r = VP_INTERNAL;
-		log_event(LOG_WARN, "sqs_error", "action", action, "type", type, NULL);
+		log_event(LOG_WARN, "sqs_error", "action", action, "type", type, LOG_END);
 		json_object_put(err);
 	}
 	buf_free(&rs.body);

@@ -17,8 +17,8 @@
  * the answer (caller puts it). An SQS error answer is VP_NOT_FOUND for a
  * missing queue, VP_DENIED for credentials, VP_UNAVAILABLE for throttling
  * and 5xx, VP_INTERNAL otherwise. */
-vp_res sqs_call(const struct cfg *cfg, const char *action,
-		struct json_object *req, struct json_object **out);
+vp_res sqs_call(const struct cfg *cfg, const char *action, struct json_object *req,
+                struct json_object **out);
 
 /* GetQueueAttributes on queue_url: VP_OK when the queue answers. */
 vp_res sqs_ping(const struct cfg *cfg, const char *queue_url);

@@ -26,8 +26,8 @@ static const char *kind_key(const struct cfg *cfg, enum token_kind k)
 	return k == TOKEN_ACCESS ? cfg->jwt_access_secret : cfg->jwt_refresh_secret;
 }
 
-vp_res token_issue(const struct cfg *cfg, enum token_kind kind,
-		   struct token_claims *c, time_t now, buf *out)
+vp_res token_issue(const struct cfg *cfg, enum token_kind kind, struct token_claims *c, time_t now,
+                   buf *out)
 {
 	const char *key = kind_key(cfg, kind);
 	jwt_t *jwt = NULL;
@@ -39,11 +39,9 @@ vp_res token_issue(const struct cfg *cfg, enum token_kind kind,
 	if (jwt_new(&jwt) != 0)
 		goto end;
 	if (jwt_add_grant(jwt, "sub", c->sub) || jwt_add_grant(jwt, "sid", c->sid) ||
-	    jwt_add_grant(jwt, "jti", c->jti) ||
-	    jwt_add_grant(jwt, "iss", cfg->jwt_issuer) ||
+	    jwt_add_grant(jwt, "jti", c->jti) || jwt_add_grant(jwt, "iss", cfg->jwt_issuer) ||
 	    jwt_add_grant(jwt, "aud", cfg->jwt_audience) ||
-	    jwt_add_grant(jwt, "typ", kind_name(kind)) ||
-	    jwt_add_grant_int(jwt, "iat", c->iat) ||
+	    jwt_add_grant(jwt, "typ", kind_name(kind)) || jwt_add_grant_int(jwt, "iat", c->iat) ||
 	    jwt_add_grant_int(jwt, "exp", c->exp) ||
 	    jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *)key, (int)strlen(key)))
 		goto end;
@@ -81,8 +79,8 @@ static vp_res claim_int(jwt_t *jwt, const char *name, long *out)
 	return errno ? VP_DENIED : VP_OK;
 }
 
-vp_res token_verify(const struct cfg *cfg, enum token_kind kind,
-		    const char *tok, time_t now, struct token_claims *c)
+vp_res token_verify(const struct cfg *cfg, enum token_kind kind, const char *tok, time_t now,
+                    struct token_claims *c)
 {
 	const char *key = kind_key(cfg, kind);
 	jwt_t *jwt = NULL;

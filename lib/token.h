@@ -19,19 +19,19 @@
 enum token_kind { TOKEN_ACCESS, TOKEN_REFRESH };
 
 struct token_claims {
-	char sub[37];   /* user id */
-	char sid[37];   /* session id */
-	char jti[37];   /* token id */
+	char sub[37]; /* user id */
+	char sid[37]; /* session id */
+	char jti[37]; /* token id */
 	long iat, exp;
 };
 
 /* Issues a token of kind for c (sub, sid, jti set by the caller) with iat =
  * now and exp = now + the kind's TTL; fills c->iat/exp. */
-vp_res token_issue(const struct cfg *cfg, enum token_kind kind,
-		   struct token_claims *c, time_t now, buf *out);
+vp_res token_issue(const struct cfg *cfg, enum token_kind kind, struct token_claims *c, time_t now,
+                   buf *out);
 
 /* VP_OK and *c filled for a good token; VP_DENIED for any refusal. */
-vp_res token_verify(const struct cfg *cfg, enum token_kind kind,
-		    const char *tok, time_t now, struct token_claims *c);
+vp_res token_verify(const struct cfg *cfg, enum token_kind kind, const char *tok, time_t now,
+                    struct token_claims *c);
 
 #endif

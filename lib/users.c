@@ -9,11 +9,12 @@
 
 #include "db.h"
 
-#define USER_COLS "id::text, email, " \
+#define USER_COLS                                                                                  \
+	"id::text, email, "                                                                        \
 	"to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), password_hash"
 
 static const char *const sql_create =
-	"INSERT INTO users (email, password_hash) VALUES ($1, $2) RETURNING " USER_COLS;
+    "INSERT INTO users (email, password_hash) VALUES ($1, $2) RETURNING " USER_COLS;
 static const char *const sql_by_email = "SELECT " USER_COLS " FROM users WHERE email = $1";
 static const char *const sql_by_id = "SELECT " USER_COLS " FROM users WHERE id = $1";
 
@@ -40,8 +41,8 @@ static vp_res users_row(PGresult *res, struct user *u, int with_hash)
 	return with_hash ? buf_adds(&u->password_hash, PQgetvalue(res, 0, 3)) : VP_OK;
 }
 
-static vp_res users_one(const char *sql, int n, const char *const *params,
-			struct user *u, int with_hash)
+static vp_res users_one(const char *sql, int n, const char *const *params, struct user *u,
+                        int with_hash)
 {
 	PGresult *res;
 	vp_res r = db_exec(sql, n, params, &res);
@@ -55,21 +56,21 @@ static vp_res users_one(const char *sql, int n, const char *const *params,
 
 vp_res users_create(const char *email, const char *phc, struct user *u)
 {
-	const char *p[2] = { email, phc };
+	const char *p[2] = {email, phc};
 
 	return users_one(sql_create, 2, p, u, 0);
 }
 
 vp_res users_by_email(const char *email, struct user *u)
 {
-	const char *p[1] = { email };
+	const char *p[1] = {email};
 
 	return users_one(sql_by_email, 1, p, u, 1);
 }
 
 vp_res users_by_id(const char *id, struct user *u)
 {
-	const char *p[1] = { id };
+	const char *p[1] = {id};
 
 	return users_one(sql_by_id, 1, p, u, 0);
 }

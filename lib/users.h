@@ -10,12 +10,12 @@
 struct user {
 	char id[37];
 	char email[256];
-	char created_at[32];  /* RFC 3339 UTC */
-	buf password_hash;    /* filled by users_by_email only; users_free() */
+	char created_at[32]; /* RFC 3339 UTC */
+	buf password_hash;   /* filled by users_by_email only; users_free() */
 };
 
 void users_init(struct user *u);
-void users_free(struct user *u);   /* accepts NULL */
+void users_free(struct user *u); /* accepts NULL */
 
 /* email must already be normalised. VP_CONFLICT when it is taken. */
 vp_res users_create(const char *email, const char *phc, struct user *u);

@@ -13,14 +13,14 @@
 
 typedef enum {
 	VP_OK = 0,
-	VP_NOMEM,        /* allocation failed */
-	VP_INVALID,      /* the caller's input is malformed */
-	VP_TOO_LARGE,    /* a size cap was hit */
-	VP_NOT_FOUND,    /* the thing asked for does not exist */
-	VP_CONFLICT,     /* a uniqueness or state rule refused the change */
-	VP_UNAVAILABLE,  /* a dependency is down or timed out */
-	VP_DENIED,       /* a credential or signature was refused */
-	VP_INTERNAL      /* a bug or an answer we did not expect */
+	VP_NOMEM,       /* allocation failed */
+	VP_INVALID,     /* the caller's input is malformed */
+	VP_TOO_LARGE,   /* a size cap was hit */
+	VP_NOT_FOUND,   /* the thing asked for does not exist */
+	VP_CONFLICT,    /* a uniqueness or state rule refused the change */
+	VP_UNAVAILABLE, /* a dependency is down or timed out */
+	VP_DENIED,      /* a credential or signature was refused */
+	VP_INTERNAL     /* a bug or an answer we did not expect */
 } vp_res;
 
 /* A short lower-case word for logs ("ok", "unavailable", ...). */

@@ -9,6 +9,14 @@ cd "$ROOT"
 mkdir -p tests/out
 trap '"$ROOT/stack/stack.sh" --test down >/dev/null 2>&1' EXIT
 
+# lint counts as one check: cppcheck and the checked-in .clang-format
+if make --no-print-directory -s lint >tests/out/lint.txt 2>&1; then
+	echo "lint: 1 passed, 0 failed" | tee tests/out/lint.log
+else
+	cat tests/out/lint.txt
+	echo "lint: 0 passed, 1 failed" | tee tests/out/lint.log
+fi
+
 make --no-print-directory -s unit 2>&1 | tee tests/out/unit.log
 unit_rc=${PIPESTATUS[0]}
 
@@ -24,7 +32,8 @@ fi
 sum() { sed -n "s/^$1: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p" "tests/out/$1.log" | tail -n 1; }
 read -r up uf <<<"$(sum unit)"
 read -r ep ef <<<"$(sum e2e)"
-p=$(( ${up:-0} + ${ep:-0} )) f=$(( ${uf:-0} + ${ef:-0} ))
+read -r lp lf <<<"$(sum lint)"
+p=$(( ${up:-0} + ${ep:-0} + ${lp:-0} )) f=$(( ${uf:-0} + ${ef:-0} + ${lf:-0} ))
 [ "$unit_rc" -eq 0 ] && [ "$e2e_rc" -eq 0 ] || [ "$f" -gt 0 ] || f=1
 echo "total: $p passed, $f failed"
 [ "$f" -eq 0 ]

@@ -46,8 +46,8 @@ int main(int argc, char **argv)
 			vp_res r = s3_create_bucket(&cfg, argv[i]);
 
 			if (r != VP_OK) {
-				fprintf(stderr, "vidpipe-admin: bucket %s: %s\n",
-					argv[i], vp_res_str(r));
+				fprintf(stderr, "vidpipe-admin: bucket %s: %s\n", argv[i],
+				        vp_res_str(r));
 				rc = 1;
 			}
 		}

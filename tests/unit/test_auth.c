@@ -113,8 +113,7 @@ static void token_tampering_is_refused(void **state)
 
 /* A token libjwt itself signs with alg and the right key must still fail:
  * the algorithm is pinned, not taken from the token. */
-static char *sign_with(jwt_alg_t alg, const char *key, const char *typ,
-		       const char *iss, time_t now)
+static char *sign_with(jwt_alg_t alg, const char *key, const char *typ, const char *iss, time_t now)
 {
 	jwt_t *j;
 	char *s;
@@ -130,7 +129,7 @@ static char *sign_with(jwt_alg_t alg, const char *key, const char *typ,
 	jwt_add_grant_int(j, "iat", now);
 	jwt_add_grant_int(j, "exp", now + 60);
 	jwt_set_alg(j, alg, alg == JWT_ALG_NONE ? NULL : (const unsigned char *)key,
-		    alg == JWT_ALG_NONE ? 0 : (int)strlen(key));
+	            alg == JWT_ALG_NONE ? 0 : (int)strlen(key));
 	s = jwt_encode_str(j);
 	jwt_free(j);
 	return s;
@@ -178,7 +177,7 @@ static void token_claims_are_checked(void **state)
 
 /* ----------------------------------------------------------- passwords -- */
 
-static const struct passwd_params pp = { 19456, 2, 1 };
+static const struct passwd_params pp = {19456, 2, 1};
 
 static void passwd_hash_and_verify(void **state)
 {
@@ -230,8 +229,7 @@ static int redis_up(void **state)
 	redis_pid = fork();
 	if (redis_pid == 0) {
 		execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1",
-		       "--save", "", "--appendonly", "no", "--loglevel", "warning",
-		       (char *)NULL);
+		       "--save", "", "--appendonly", "no", "--loglevel", "warning", (char *)NULL);
 		_exit(127);
 	}
 	if (redis_pid < 0 || rds_setup(url, 2000) != VP_OK)
@@ -343,7 +341,8 @@ static void sessions_rotate_once_and_detect_reuse(void **state)
 	assert_int_equal(sess_check(&cfg, uid, sid, &rl), VP_OK);
 	assert_true(rl.allowed);
 	/* another user's id does not pass for the session */
-	assert_int_equal(sess_check(&cfg, "9b0f3c9e-2c55-4d4e-9a1b-1f6a7d2f9e19", sid, &rl), VP_DENIED);
+	assert_int_equal(sess_check(&cfg, "9b0f3c9e-2c55-4d4e-9a1b-1f6a7d2f9e19", sid, &rl),
+	                 VP_DENIED);
 	assert_int_equal(sess_rotate(&cfg, uid, sid, "jti-1", "jti-2"), VP_OK);
 	/* the spent jti again: reuse, and the session is revoked */
 	assert_int_equal(sess_rotate(&cfg, uid, sid, "jti-1", "jti-3"), VP_CONFLICT);
@@ -397,24 +396,24 @@ static void middleware_limit_counts_per_user(void **state)
 int main(void)
 {
 	const struct CMUnitTest plain[] = {
-		cmocka_unit_test(token_round_trip),
-		cmocka_unit_test(token_expiry_is_enforced),
-		cmocka_unit_test(token_tampering_is_refused),
-		cmocka_unit_test(token_algorithm_is_pinned),
-		cmocka_unit_test(token_claims_are_checked),
-		cmocka_unit_test(passwd_hash_and_verify),
-		cmocka_unit_test(passwd_salts_differ),
-		cmocka_unit_test(passwd_dummy_always_denies),
+	    cmocka_unit_test(token_round_trip),
+	    cmocka_unit_test(token_expiry_is_enforced),
+	    cmocka_unit_test(token_tampering_is_refused),
+	    cmocka_unit_test(token_algorithm_is_pinned),
+	    cmocka_unit_test(token_claims_are_checked),
+	    cmocka_unit_test(passwd_hash_and_verify),
+	    cmocka_unit_test(passwd_salts_differ),
+	    cmocka_unit_test(passwd_dummy_always_denies),
 	};
 	const struct CMUnitTest with_redis[] = {
-		cmocka_unit_test(ratelimit_counts_down_then_denies),
-		cmocka_unit_test(ratelimit_peek_does_not_count),
-		cmocka_unit_test(ratelimit_keys_expire),
-		cmocka_unit_test(ratelimit_window_frees_requests),
-		cmocka_unit_test(ratelimit_high_limits_keep_their_capacity),
-		cmocka_unit_test(sessions_rotate_once_and_detect_reuse),
-		cmocka_unit_test(sessions_list_and_revoke),
-		cmocka_unit_test(middleware_limit_counts_per_user),
+	    cmocka_unit_test(ratelimit_counts_down_then_denies),
+	    cmocka_unit_test(ratelimit_peek_does_not_count),
+	    cmocka_unit_test(ratelimit_keys_expire),
+	    cmocka_unit_test(ratelimit_window_frees_requests),
+	    cmocka_unit_test(ratelimit_high_limits_keep_their_capacity),
+	    cmocka_unit_test(sessions_rotate_once_and_detect_reuse),
+	    cmocka_unit_test(sessions_list_and_revoke),
+	    cmocka_unit_test(middleware_limit_counts_per_user),
 	};
 	int failed;
 

@@ -73,7 +73,7 @@ static void json_accepts_one_object(void **state)
 	assert_string_equal(s, "x");
 	assert_int_equal(json_field_i64(o, "n", &n), VP_OK);
 	assert_int_equal(n, 5);
-	assert_int_equal(json_field_str(o, "n", &s), VP_INVALID);   /* wrong type */
+	assert_int_equal(json_field_str(o, "n", &s), VP_INVALID); /* wrong type */
 	assert_int_equal(json_field_i64(o, "a", &n), VP_INVALID);
 	assert_int_equal(json_field_str(o, "missing", &s), VP_NOT_FOUND);
 	json_object_put(o);
@@ -82,13 +82,27 @@ static void json_accepts_one_object(void **state)
 static void json_rejects_everything_else(void **state)
 {
 	static const char *bad[] = {
-		"", "{", "[1,2]", "\"str\"", "42", "null", "{\"a\":1} {}",
-		"{\"a\":1}x", "{'a':1}", "{\"a\":01}", "{\"a\":1,}",
-		"{\"a\":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}",
-		/* what json-c 0.16 takes even in strict mode */
-		"{\"a\":NaN}", "{\"a\":Infinity}", "{\"a\":-Infinity}",
-		"{\"a\":\"\x01\"}", "{\"a\":\"\xff\"}", "{/*c*/\"a\":1}",
-		"{a:1}", "{\"a\":tru}",
+	    "",
+	    "{",
+	    "[1,2]",
+	    "\"str\"",
+	    "42",
+	    "null",
+	    "{\"a\":1} {}",
+	    "{\"a\":1}x",
+	    "{'a':1}",
+	    "{\"a\":01}",
+	    "{\"a\":1,}",
+	    "{\"a\":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}",
+	    /* what json-c 0.16 takes even in strict mode */
+	    "{\"a\":NaN}",
+	    "{\"a\":Infinity}",
+	    "{\"a\":-Infinity}",
+	    "{\"a\":\"\x01\"}",
+	    "{\"a\":\"\xff\"}",
+	    "{/*c*/\"a\":1}",
+	    "{a:1}",
+	    "{\"a\":tru}",
 	};
 	struct json_object *o;
 
@@ -102,9 +116,9 @@ static void json_rejects_everything_else(void **state)
 static void json_keeps_what_looks_odd_but_is_valid(void **state)
 {
 	static const char *good[] = {
-		"{\"a\":\"it's NaN, Infinity\"}", "{\"a\":1E5,\"b\":-2e-3}",
-		"{\"a\":true,\"b\":false,\"c\":null}", "{\"a\":\"\\\"q\\\" \\u00e9\"}",
-		"{\"\xc3\xa9\":\"\xe2\x82\xac\"}",
+	    "{\"a\":\"it's NaN, Infinity\"}",      "{\"a\":1E5,\"b\":-2e-3}",
+	    "{\"a\":true,\"b\":false,\"c\":null}", "{\"a\":\"\\\"q\\\" \\u00e9\"}",
+	    "{\"\xc3\xa9\":\"\xe2\x82\xac\"}",
 	};
 	struct json_object *o;
 
@@ -246,17 +260,17 @@ static void path_segments(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(buf_grows_and_stays_terminated),
-		cmocka_unit_test(buf_cap_refuses_and_keeps_contents),
-		cmocka_unit_test(buf_detach_hands_over),
-		cmocka_unit_test(json_accepts_one_object),
-		cmocka_unit_test(json_rejects_everything_else),
-		cmocka_unit_test(json_keeps_what_looks_odd_but_is_valid),
-		cmocka_unit_test(json_floats_are_not_integers),
-		cmocka_unit_test(cfg_loads_with_defaults),
-		cmocka_unit_test(cfg_names_the_bad_variable),
-		cmocka_unit_test(uuids_are_v4_and_checked),
-		cmocka_unit_test(path_segments),
+	    cmocka_unit_test(buf_grows_and_stays_terminated),
+	    cmocka_unit_test(buf_cap_refuses_and_keeps_contents),
+	    cmocka_unit_test(buf_detach_hands_over),
+	    cmocka_unit_test(json_accepts_one_object),
+	    cmocka_unit_test(json_rejects_everything_else),
+	    cmocka_unit_test(json_keeps_what_looks_odd_but_is_valid),
+	    cmocka_unit_test(json_floats_are_not_integers),
+	    cmocka_unit_test(cfg_loads_with_defaults),
+	    cmocka_unit_test(cfg_names_the_bad_variable),
+	    cmocka_unit_test(uuids_are_v4_and_checked),
+	    cmocka_unit_test(path_segments),
 	};
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }
