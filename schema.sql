@@ -107,3 +107,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     CONSTRAINT outbox_one_job_per_video UNIQUE (video_id, kind)
 );
 CREATE INDEX IF NOT EXISTS outbox_unsent ON outbox (created_at) WHERE sent_at IS NULL;
+
+-- Added with the uploads capability (kept idempotent for existing databases):
+-- a digest of the part list a completion used, so a repeated identical
+-- completion is recognised and answered the same way.
+ALTER TABLE uploads ADD COLUMN IF NOT EXISTS complete_digest text;

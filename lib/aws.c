@@ -5,6 +5,7 @@
 
 #include <curl/curl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -29,6 +30,17 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 	struct aws_resp *rs = ud;
 	size_t len = size * n;
 
+	if (len > 15 && !strncasecmp(p, "content-length:", 15)) {
+		char num[32];
+		size_t k = 0;
+
+		for (size_t i = 15; i < len && k + 1 < sizeof(num); i++)
+			if (p[i] >= '0' && p[i] <= '9')
+				num[k++] = p[i];
+		num[k] = '\0';
+		if (k)
+			rs->content_length = strtoll(num, NULL, 10);
+	}
 	if (len > 5 && !strncasecmp(p, "etag:", 5)) {
 		const char *v = p + 5;
 		size_t vl = len - 5;
@@ -62,6 +74,7 @@ vp_res aws_send(const struct cfg *cfg, const struct aws_req *rq, struct aws_resp
 	buf_init(&rs->body, AWS_MAX_RESPONSE);
 	rs->status = 0;
 	rs->etag[0] = '\0';
+	rs->content_length = -1;
 	buf_init(&hostport, 512);
 	buf_init(&auth, 2048);
 	buf_init(&line, 4096);
@@ -156,5 +169,7 @@ end:
 	buf_free(&hostport);
 	buf_free(&auth);
 	buf_free(&line);
+	if (ret != VP_OK)
+		buf_free(&rs->body); /* on failure the caller owns nothing */
 	return ret;
 }

@@ -30,6 +30,7 @@ struct aws_resp {
 	long status;
 	buf body; /* initialised by aws_send, caller frees */
 	char etag[128];
+	long long content_length; /* -1 when the answer has none */
 };
 
 vp_res aws_send(const struct cfg *cfg, const struct aws_req *rq, struct aws_resp *rs);

@@ -89,6 +89,23 @@ static vp_res require_key(const char *name, const char **out, buf *err)
 	return r;
 }
 
+static vp_res cfg_load_uploads(struct cfg *c, buf *err)
+{
+	long max_bytes;
+	vp_res r;
+
+	/* sizes in bytes: a long is 64 bits on the LP64 hosts we build for */
+	if ((r = cfg_long("MAX_UPLOAD_BYTES", 10L << 30, 1, 5L << 40, &max_bytes, err)) ||
+	    (r = cfg_long("UPLOAD_PART_SIZE", 8L << 20, 5L << 20, 5L << 30, &c->part_size, err)) ||
+	    (r = cfg_long("PART_URL_TTL", 3600, 60, 7 * 86400, &c->part_url_ttl, err)) ||
+	    (r = cfg_long("UPLOAD_TTL", 86400, 60, 30 * 86400, &c->upload_ttl, err)) ||
+	    (r = cfg_long("MAX_ACTIVE_UPLOADS", 5, 1, 1000, &c->max_active_uploads, err)) ||
+	    (r = cfg_long("PLAYBACK_URL_TTL", 3600, 60, 7 * 86400, &c->playback_url_ttl, err)))
+		return r;
+	c->max_upload_bytes = max_bytes;
+	return VP_OK;
+}
+
 static vp_res cfg_load_auth(struct cfg *c, buf *err)
 {
 	vp_res r;
@@ -118,7 +135,7 @@ static vp_res cfg_load_auth(struct cfg *c, buf *err)
 	    (r = cfg_long("RATE_LIMIT_UPLOADS", 30, 1, 1000000, &c->rl_uploads, err)) ||
 	    (r = cfg_long("RATE_LIMIT_UPLOADS_WINDOW", 3600, 1, 86400, &c->rl_uploads_window, err)))
 		return r;
-	return VP_OK;
+	return cfg_load_uploads(c, err);
 }
 
 vp_res cfg_load(struct cfg *c, buf *err)

@@ -39,6 +39,14 @@ struct cfg {
 	long refresh_ttl; /* seconds; also the session's lifetime */
 	long argon2_m_kib, argon2_t, argon2_p;
 
+	/* uploads and playback */
+	long long max_upload_bytes;
+	long part_size;          /* bytes; grows so part_count <= 10000 */
+	long part_url_ttl;       /* seconds */
+	long upload_ttl;         /* seconds an upload may stay active */
+	long max_active_uploads; /* per user */
+	long playback_url_ttl;   /* seconds */
+
 	/* rate limits: count per window (seconds) */
 	long rl_auth_ip, rl_auth_ip_window;       /* login + register per IP */
 	long rl_login_fail, rl_login_fail_window; /* failed logins per account */

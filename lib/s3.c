@@ -1,11 +1,24 @@
 /*
  * s3.c — S3 REST calls (see s3.h).
+ *
+ * Answers are XML, read with libxml2 (no network, no entity expansion);
+ * elements are matched by local name, so S3's namespace and Swift's
+ * slightly different documents both read the same.
  */
 #include "s3.h"
 
+#include <curl/curl.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "aws.h"
+
+#include <stdbool.h>
+#include <stdint.h>
 #include "log.h"
 #include "sigv4.h"
 
@@ -121,5 +134,349 @@ vp_res s3_create_bucket(const struct cfg *cfg, const char *bucket)
 end:
 	buf_free(&url);
 	buf_free(&body);
+	return r;
+}
+
+/* ------------------------------------------------------------------------ */
+/* XML                                                                       */
+/* ------------------------------------------------------------------------ */
+
+static xmlDocPtr xml_read(const buf *b)
+{
+	if (!b->len || b->len > INT32_MAX)
+		return NULL;
+	return xmlReadMemory(b->data, (int)b->len, "s3.xml", NULL,
+	                     XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
+	                         XML_PARSE_NOWARNING);
+}
+
+static bool xml_is(xmlNodePtr n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && !xmlStrcmp(n->name, (const xmlChar *)name);
+}
+
+/* The text of the first child element called name, copied into out. */
+static bool xml_child_text(xmlNodePtr parent, const char *name, char *out, size_t size)
+{
+	for (xmlNodePtr c = parent ? parent->children : NULL; c; c = c->next) {
+		if (xml_is(c, name)) {
+			xmlChar *t = xmlNodeGetContent(c);
+			bool ok = t && strlen((const char *)t) < size;
+
+			if (ok)
+				strcpy(out, (const char *)t);
+			xmlFree(t);
+			return ok;
+		}
+	}
+	return false;
+}
+
+/* An <Error><Code> document's code, or "" when the body is not one. */
+static void xml_error_code(const buf *b, char *code, size_t size)
+{
+	xmlDocPtr d = xml_read(b);
+	xmlNodePtr root = d ? xmlDocGetRootElement(d) : NULL;
+
+	code[0] = '\0';
+	if (root && xml_is(root, "Error"))
+		xml_child_text(root, "Code", code, size);
+	xmlFreeDoc(d);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Calls                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* One signed call on bucket/key with an encoded query. */
+static vp_res s3_call(const struct cfg *cfg, const char *method, const char *bucket,
+                      const char *key, const char *query, const struct sigv4_header *hs, size_t nh,
+                      const char *body, size_t body_len, struct aws_resp *rs)
+{
+	struct aws_req rq = {.service = "s3", .method = method, .headers = hs, .n_headers = nh};
+	buf url;
+	vp_res r;
+
+	buf_init(&url, 8192);
+	buf_init(&rs->body, 1);
+	if ((r = s3_url(cfg, bucket, key, &url)) != VP_OK ||
+	    (query && *query && (r = buf_printf(&url, "?%s", query)) != VP_OK))
+		goto end;
+	rq.url = buf_str(&url);
+	rq.head = !strcmp(method, "HEAD");
+	rq.body = body;
+	rq.body_len = body_len;
+	if (!body && (!strcmp(method, "POST") || !strcmp(method, "PUT")))
+		rq.body = "";
+	buf_free(&rs->body);
+	r = aws_send(cfg, &rq, rs);
+end:
+	buf_free(&url);
+	return r;
+}
+
+vp_res s3_presign(const struct cfg *cfg, const char *method, const char *bucket, const char *key,
+                  const char *query, long ttl_s, buf *out)
+{
+	struct sigv4_creds creds = {cfg->aws_access_key_id, cfg->aws_secret_access_key,
+	                            cfg->aws_region};
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL, *path = NULL;
+	char amz_date[17];
+	buf url, hostport, q;
+	vp_res r = VP_NOMEM;
+
+	buf_init(&url, 8192);
+	buf_init(&hostport, 512);
+	buf_init(&q, 16384);
+	if (!u || (r = s3_url(cfg, bucket, key, &url)) != VP_OK)
+		goto end;
+	r = VP_INVALID;
+	if (curl_url_set(u, CURLUPART_URL, url.data, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK)
+		goto end;
+	curl_url_get(u, CURLUPART_PORT, &port, 0);
+	if ((r = buf_printf(&hostport, "%s%s%s", host, port ? ":" : "", port ? port : "")) != VP_OK)
+		goto end;
+	sigv4_amz_date(time(NULL), amz_date);
+	if ((r = sigv4_presign(&creds, "s3", method, hostport.data, path, query ? query : "", ttl_s,
+	                       amz_date, &q)) != VP_OK)
+		goto end;
+	r = buf_printf(out, "%s?%s", url.data, q.data);
+end:
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_url_cleanup(u);
+	buf_free(&url);
+	buf_free(&hostport);
+	buf_free(&q);
+	return r;
+}
+
+vp_res s3_create_multipart(const struct cfg *cfg, const char *bucket, const char *key,
+                           const char *content_type, buf *upload_id)
+{
+	const struct sigv4_header hs[1] = {{"content-type", content_type}};
+	struct aws_resp rs;
+	xmlDocPtr d = NULL;
+	char id[1024];
+	vp_res r;
+
+	if ((r = s3_call(cfg, "POST", bucket, key, "uploads", hs, 1, NULL, 0, &rs)) != VP_OK)
+		return r;
+	if ((r = s3_status(rs.status)) != VP_OK)
+		goto end;
+	d = xml_read(&rs.body);
+	if (!d || !xml_child_text(xmlDocGetRootElement(d), "UploadId", id, sizeof(id)) || !id[0]) {
+		r = VP_INTERNAL;
+		goto end;
+	}
+	r = buf_adds(upload_id, id);
+end:
+	if (r != VP_OK && r != VP_UNAVAILABLE)
+		log_event(LOG_ERROR, "s3_create_multipart", "answer", buf_str(&rs.body), LOG_END);
+	xmlFreeDoc(d);
+	buf_free(&rs.body);
+	return r;
+}
+
+static int part_cmp(const void *a, const void *b)
+{
+	const struct s3_part *x = a, *y = b;
+
+	return (x->number > y->number) - (x->number < y->number);
+}
+
+vp_res s3_list_parts(const struct cfg *cfg, const char *bucket, const char *key,
+                     const char *upload_id, struct s3_part **parts, size_t *n)
+{
+	struct s3_part *list = NULL;
+	size_t count = 0, cap = 0;
+	char marker[16] = "0";
+	buf q, id;
+	vp_res r;
+
+	*parts = NULL;
+	*n = 0;
+	buf_init(&q, 4096);
+	buf_init(&id, 2048);
+	if ((r = sigv4_uri_encode(&id, upload_id, strlen(upload_id), false)) != VP_OK)
+		goto end;
+	for (int page = 0; page < 1000; page++) {
+		struct aws_resp rs;
+		xmlDocPtr d;
+		xmlNodePtr root;
+		char truncated[8] = "false", next[16] = "";
+
+		buf_reset(&q);
+		if ((r = buf_printf(&q, "max-parts=1000&part-number-marker=%s&uploadId=%s", marker,
+		                    id.data)) != VP_OK)
+			goto end;
+		if ((r = s3_call(cfg, "GET", bucket, key, q.data, NULL, 0, NULL, 0, &rs)) != VP_OK)
+			goto end;
+		if ((r = s3_status(rs.status)) != VP_OK) {
+			char code[64];
+
+			xml_error_code(&rs.body, code, sizeof(code));
+			if (!strcmp(code, "NoSuchUpload"))
+				r = VP_NOT_FOUND;
+			buf_free(&rs.body);
+			goto end;
+		}
+		d = xml_read(&rs.body);
+		buf_free(&rs.body);
+		root = d ? xmlDocGetRootElement(d) : NULL;
+		if (!root) {
+			xmlFreeDoc(d);
+			r = VP_INTERNAL;
+			goto end;
+		}
+		for (xmlNodePtr c = root->children; c; c = c->next) {
+			char num[16], size[32];
+			struct s3_part *p;
+
+			if (!xml_is(c, "Part"))
+				continue;
+			if (count == cap) {
+				size_t ncap = cap ? cap * 2 : 64;
+				struct s3_part *nl = realloc(list, ncap * sizeof(*list));
+
+				if (!nl) {
+					xmlFreeDoc(d);
+					r = VP_NOMEM;
+					goto end;
+				}
+				list = nl;
+				cap = ncap;
+			}
+			p = &list[count];
+			memset(p, 0, sizeof(*p));
+			if (!xml_child_text(c, "PartNumber", num, sizeof(num)) ||
+			    !xml_child_text(c, "ETag", p->etag, sizeof(p->etag)) ||
+			    !xml_child_text(c, "Size", size, sizeof(size)))
+				continue;
+			p->number = (int)strtol(num, NULL, 10);
+			p->size = strtoll(size, NULL, 10);
+			if (p->number >= 1 && p->number <= 10000)
+				count++;
+		}
+		xml_child_text(root, "IsTruncated", truncated, sizeof(truncated));
+		xml_child_text(root, "NextPartNumberMarker", next, sizeof(next));
+		xmlFreeDoc(d);
+		if (strcmp(truncated, "true") != 0 || !next[0] || !strcmp(next, marker))
+			break;
+		memcpy(marker, next, sizeof(marker));
+	}
+	qsort(list, count, sizeof(*list), part_cmp);
+	*parts = list;
+	*n = count;
+	list = NULL;
+	r = VP_OK;
+end:
+	free(list);
+	buf_free(&q);
+	buf_free(&id);
+	return r;
+}
+
+vp_res s3_complete_multipart(const struct cfg *cfg, const char *bucket, const char *key,
+                             const char *upload_id, const struct s3_part *parts, size_t n)
+{
+	struct aws_resp rs;
+	char code[64];
+	buf q, body;
+	vp_res r;
+
+	buf_init(&q, 4096);
+	buf_init(&body, (size_t)8 << 20);
+	if ((r = buf_adds(&q, "uploadId=")) != VP_OK ||
+	    (r = sigv4_uri_encode(&q, upload_id, strlen(upload_id), false)) != VP_OK ||
+	    (r = buf_adds(&body, "<CompleteMultipartUpload>")) != VP_OK)
+		goto end;
+	for (size_t i = 0; i < n; i++) {
+		xmlChar *etag = xmlEncodeSpecialChars(NULL, (const xmlChar *)parts[i].etag);
+
+		r = etag ? buf_printf(&body,
+		                      "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>",
+		                      parts[i].number, (const char *)etag)
+		         : VP_NOMEM;
+		xmlFree(etag);
+		if (r != VP_OK)
+			goto end;
+	}
+	if ((r = buf_adds(&body, "</CompleteMultipartUpload>")) != VP_OK)
+		goto end;
+	if ((r = s3_call(cfg, "POST", bucket, key, q.data, NULL, 0, body.data, body.len, &rs)) !=
+	    VP_OK)
+		goto end;
+	/* 200 with <Error> in the body is a failure too */
+	xml_error_code(&rs.body, code, sizeof(code));
+	r = code[0] ? VP_INTERNAL : s3_status(rs.status);
+	if (!strcmp(code, "InvalidPart") || !strcmp(code, "InvalidPartOrder") ||
+	    !strcmp(code, "EntityTooSmall") || !strcmp(code, "MalformedXML"))
+		r = VP_INVALID;
+	else if (!strcmp(code, "NoSuchUpload"))
+		r = VP_NOT_FOUND;
+	else if (!strcmp(code, "InternalError") || !strcmp(code, "SlowDown") ||
+	         !strcmp(code, "ServiceUnavailable"))
+		r = VP_UNAVAILABLE;
+	if (r != VP_OK)
+		log_event(LOG_WARN, "s3_complete", "code", code[0] ? code : "status", LOG_END);
+	buf_free(&rs.body);
+end:
+	buf_free(&q);
+	buf_free(&body);
+	return r;
+}
+
+vp_res s3_abort_multipart(const struct cfg *cfg, const char *bucket, const char *key,
+                          const char *upload_id)
+{
+	struct aws_resp rs;
+	buf q;
+	vp_res r;
+
+	buf_init(&q, 4096);
+	if ((r = buf_adds(&q, "uploadId=")) != VP_OK ||
+	    (r = sigv4_uri_encode(&q, upload_id, strlen(upload_id), false)) != VP_OK)
+		goto end;
+	if ((r = s3_call(cfg, "DELETE", bucket, key, q.data, NULL, 0, NULL, 0, &rs)) != VP_OK)
+		goto end;
+	r = s3_status(rs.status);
+	if (r == VP_NOT_FOUND)
+		r = VP_OK;
+	buf_free(&rs.body);
+end:
+	buf_free(&q);
+	return r;
+}
+
+vp_res s3_head_object(const struct cfg *cfg, const char *bucket, const char *key, long long *size)
+{
+	struct aws_resp rs;
+	vp_res r;
+
+	if ((r = s3_call(cfg, "HEAD", bucket, key, NULL, NULL, 0, NULL, 0, &rs)) != VP_OK)
+		return r;
+	r = s3_status(rs.status);
+	if (r == VP_OK)
+		*size = rs.content_length;
+	buf_free(&rs.body);
+	return r;
+}
+
+vp_res s3_delete_object(const struct cfg *cfg, const char *bucket, const char *key)
+{
+	struct aws_resp rs;
+	vp_res r;
+
+	if ((r = s3_call(cfg, "DELETE", bucket, key, NULL, NULL, 0, NULL, 0, &rs)) != VP_OK)
+		return r;
+	r = s3_status(rs.status);
+	if (r == VP_NOT_FOUND)
+		r = VP_OK;
+	buf_free(&rs.body);
 	return r;
 }

@@ -19,6 +19,43 @@ vp_res s3_url(const struct cfg *cfg, const char *bucket, const char *key, buf *o
 /* HeadBucket: VP_OK when the bucket exists and the credentials work. */
 vp_res s3_head_bucket(const struct cfg *cfg, const char *bucket);
 
+struct s3_part {
+	int number;
+	char etag[128]; /* as S3 quotes it: "\"<hex>\"" */
+	long long size;
+};
+
+/* A pre-signed URL for method on bucket/key with the request's own encoded
+ * parameters (query, "" for none), valid ttl_s seconds from now. */
+vp_res s3_presign(const struct cfg *cfg, const char *method, const char *bucket, const char *key,
+                  const char *query, long ttl_s, buf *out);
+
+/* CreateMultipartUpload; upload_id receives the id S3 chose. */
+vp_res s3_create_multipart(const struct cfg *cfg, const char *bucket, const char *key,
+                           const char *content_type, buf *upload_id);
+
+/* ListParts, every page; *parts is the caller's (free()), in part order.
+ * VP_NOT_FOUND when the upload does not exist (any more). */
+vp_res s3_list_parts(const struct cfg *cfg, const char *bucket, const char *key,
+                     const char *upload_id, struct s3_part **parts, size_t *n);
+
+/* CompleteMultipartUpload with parts (number + etag). S3 may answer 200 with
+ * an error in the body: that is read too. VP_INVALID when storage refuses a
+ * part (wrong ETag, missing, too small, out of order); VP_NOT_FOUND when the
+ * upload is gone. */
+vp_res s3_complete_multipart(const struct cfg *cfg, const char *bucket, const char *key,
+                             const char *upload_id, const struct s3_part *parts, size_t n);
+
+/* AbortMultipartUpload; an upload already gone is VP_OK. */
+vp_res s3_abort_multipart(const struct cfg *cfg, const char *bucket, const char *key,
+                          const char *upload_id);
+
+/* HeadObject: the object's size. */
+vp_res s3_head_object(const struct cfg *cfg, const char *bucket, const char *key, long long *size);
+
+/* DeleteObject; a missing object is VP_OK. */
+vp_res s3_delete_object(const struct cfg *cfg, const char *bucket, const char *key);
+
 /* CreateBucket; a bucket we already own is VP_OK. */
 vp_res s3_create_bucket(const struct cfg *cfg, const char *bucket);
 

@@ -246,24 +246,19 @@ end:
 	return r;
 }
 
-vp_res sigv4_authorization(const struct sigv4_creds *c, const char *service, const char *method,
-                           const char *path, const char *query, const struct sigv4_header *h,
-                           size_t nh, const char *payload_hash, const char *amz_date, buf *out)
+/* The hex signature of a canonical request made at amz_date. */
+static vp_res sign_canonical(const struct sigv4_creds *c, const char *service, const buf *creq,
+                             const char *amz_date, char sig[65])
 {
-	buf creq, signed_h, sts;
-	char date[9], creq_hash[65], sig[65];
+	buf sts;
+	char date[9], creq_hash[65];
 	unsigned char key[32], mac[32];
 	vp_res r;
 
-	buf_init(&creq, 1 << 20);
-	buf_init(&signed_h, 4096);
 	buf_init(&sts, 4096);
 	memcpy(date, amz_date, 8);
 	date[8] = '\0';
-	if ((r = sigv4_canonical_request(method, path, query, h, nh, payload_hash, &creq,
-	                                 &signed_h)) != VP_OK)
-		goto end;
-	sigv4_sha256_hex(creq.data, creq.len, creq_hash);
+	sigv4_sha256_hex(creq->data, creq->len, creq_hash);
 	if ((r = buf_printf(&sts, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s", amz_date, date,
 	                    c->region, service, creq_hash)) != VP_OK)
 		goto end;
@@ -271,14 +266,67 @@ vp_res sigv4_authorization(const struct sigv4_creds *c, const char *service, con
 	    (r = hmac(key, 32, sts.data, sts.len, mac)) != VP_OK)
 		goto end;
 	hex(mac, 32, sig);
-	r = buf_printf(out,
-	               "AWS4-HMAC-SHA256 Credential=%s/%s/%s/%s/aws4_request, "
-	               "SignedHeaders=%s, Signature=%s",
-	               c->access_key, date, c->region, service, buf_str(&signed_h), sig);
 end:
 	OPENSSL_cleanse(key, sizeof(key));
+	buf_free(&sts);
+	return r;
+}
+
+vp_res sigv4_authorization(const struct sigv4_creds *c, const char *service, const char *method,
+                           const char *path, const char *query, const struct sigv4_header *h,
+                           size_t nh, const char *payload_hash, const char *amz_date, buf *out)
+{
+	buf creq, signed_h;
+	char sig[65];
+	vp_res r;
+
+	buf_init(&creq, 1 << 20);
+	buf_init(&signed_h, 4096);
+	if ((r = sigv4_canonical_request(method, path, query, h, nh, payload_hash, &creq,
+	                                 &signed_h)) != VP_OK ||
+	    (r = sign_canonical(c, service, &creq, amz_date, sig)) != VP_OK)
+		goto end;
+	r = buf_printf(out,
+	               "AWS4-HMAC-SHA256 Credential=%s/%.8s/%s/%s/aws4_request, "
+	               "SignedHeaders=%s, Signature=%s",
+	               c->access_key, amz_date, c->region, service, buf_str(&signed_h), sig);
+end:
 	buf_free(&creq);
 	buf_free(&signed_h);
-	buf_free(&sts);
+	return r;
+}
+
+vp_res sigv4_presign(const struct sigv4_creds *c, const char *service, const char *method,
+                     const char *host, const char *path, const char *query, long expires_s,
+                     const char *amz_date, buf *out)
+{
+	const struct sigv4_header h[1] = {{"host", host}};
+	buf cred, q, creq, signed_h;
+	char sig[65];
+	vp_res r;
+
+	buf_init(&cred, 1024);
+	buf_init(&q, 16384);
+	buf_init(&creq, 32768);
+	buf_init(&signed_h, 64);
+	if ((r = buf_printf(&cred, "%s/%.8s/%s/%s/aws4_request", c->access_key, amz_date, c->region,
+	                    service)) != VP_OK)
+		goto end;
+	if ((r = buf_printf(&q, "%s%sX-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=", query,
+	                    *query ? "&" : "")) != VP_OK ||
+	    (r = sigv4_uri_encode(&q, cred.data, cred.len, false)) != VP_OK ||
+	    (r = buf_printf(&q, "&X-Amz-Date=%s&X-Amz-Expires=%ld&X-Amz-SignedHeaders=host",
+	                    amz_date, expires_s)) != VP_OK)
+		goto end;
+	if ((r = sigv4_canonical_request(method, path, q.data, h, 1, SIGV4_UNSIGNED, &creq,
+	                                 &signed_h)) != VP_OK ||
+	    (r = sign_canonical(c, service, &creq, amz_date, sig)) != VP_OK)
+		goto end;
+	r = buf_printf(out, "%s&X-Amz-Signature=%s", q.data, sig);
+end:
+	buf_free(&cred);
+	buf_free(&q);
+	buf_free(&creq);
+	buf_free(&signed_h);
 	return r;
 }

@@ -50,4 +50,12 @@ vp_res sigv4_authorization(const struct sigv4_creds *c, const char *service, con
                            const char *path, const char *query, const struct sigv4_header *h,
                            size_t nh, const char *payload_hash, const char *amz_date, buf *out);
 
+/* Query-string pre-signing (UNSIGNED-PAYLOAD, only "host" signed). query is
+ * the request's own encoded parameters ("" for none); out receives the whole
+ * query string to put after '?': those parameters plus the X-Amz-* ones,
+ * the signature last. */
+vp_res sigv4_presign(const struct sigv4_creds *c, const char *service, const char *method,
+                     const char *host, const char *path, const char *query, long expires_s,
+                     const char *amz_date, buf *out);
+
 #endif

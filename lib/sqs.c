@@ -100,3 +100,19 @@ vp_res sqs_ping(const struct cfg *cfg, const char *queue_url)
 	json_object_put(out);
 	return r;
 }
+
+vp_res sqs_send(const struct cfg *cfg, const char *queue_url, const char *body)
+{
+	struct json_object *req = json_object_new_object();
+	struct json_object *out = NULL;
+	vp_res r;
+
+	if (!req)
+		return VP_NOMEM;
+	json_object_object_add(req, "QueueUrl", json_object_new_string(queue_url));
+	json_object_object_add(req, "MessageBody", json_object_new_string(body));
+	r = sqs_call(cfg, "SendMessage", req, &out);
+	json_object_put(req);
+	json_object_put(out);
+	return r;
+}

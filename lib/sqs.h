@@ -20,6 +20,9 @@
 vp_res sqs_call(const struct cfg *cfg, const char *action, struct json_object *req,
                 struct json_object **out);
 
+/* SendMessage of body to queue_url. */
+vp_res sqs_send(const struct cfg *cfg, const char *queue_url, const char *body);
+
 /* GetQueueAttributes on queue_url: VP_OK when the queue answers. */
 vp_res sqs_ping(const struct cfg *cfg, const char *queue_url);
 

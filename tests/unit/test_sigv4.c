@@ -166,6 +166,45 @@ static void s3_get_bucket_lifecycle(void **state)
 	           "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543");
 }
 
+/* The pre-signed URL example of the S3 API reference ("Authenticating
+ * Requests: Using Query Parameters"): GET /test.txt, 86400 s. */
+static void s3_presigned_get(void **state)
+{
+	buf q;
+
+	(void)state;
+	buf_init(&q, 4096);
+	assert_int_equal(sigv4_presign(&s3doc, "s3", "GET", "examplebucket.s3.amazonaws.com",
+	                               "/test.txt", "", 86400, "20130524T000000Z", &q),
+	                 VP_OK);
+	assert_string_equal(
+	    buf_str(&q),
+	    "X-Amz-Algorithm=AWS4-HMAC-SHA256"
+	    "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request"
+	    "&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host"
+	    "&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404");
+	buf_free(&q);
+}
+
+/* A part URL's own parameters are signed too: changing one breaks it. */
+static void presign_covers_the_request_parameters(void **state)
+{
+	buf a, b;
+
+	(void)state;
+	buf_init(&a, 4096);
+	buf_init(&b, 4096);
+	sigv4_presign(&s3doc, "s3", "PUT", "h", "/b/k", "partNumber=1&uploadId=abc", 3600,
+	              "20130524T000000Z", &a);
+	sigv4_presign(&s3doc, "s3", "PUT", "h", "/b/k", "partNumber=2&uploadId=abc", 3600,
+	              "20130524T000000Z", &b);
+	assert_memory_equal(buf_str(&a), "partNumber=1&uploadId=abc&X-Amz-Algorithm=", 42);
+	assert_string_not_equal(strstr(buf_str(&a), "X-Amz-Signature="),
+	                        strstr(buf_str(&b), "X-Amz-Signature="));
+	buf_free(&a);
+	buf_free(&b);
+}
+
 static void uri_encode_rules(void **state)
 {
 	buf b;
@@ -218,6 +257,8 @@ int main(void)
 	    cmocka_unit_test(s3_put_object),
 	    cmocka_unit_test(s3_list_objects),
 	    cmocka_unit_test(s3_get_bucket_lifecycle),
+	    cmocka_unit_test(s3_presigned_get),
+	    cmocka_unit_test(presign_covers_the_request_parameters),
 	    cmocka_unit_test(uri_encode_rules),
 	    cmocka_unit_test(signing_key_cache_follows_the_secret),
 	};

@@ -1,0 +1,297 @@
+/*
+ * uploads.c — SQL of the upload flow (see uploads.h).
+ */
+#include "uploads.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "http.h"
+#include "s3.h"
+#include "sigv4.h"
+
+#define MIB (1024LL * 1024LL)
+
+long long uploads_part_size(const struct cfg *cfg, long long size)
+{
+	long long ps = cfg->part_size;
+
+	if (size > ps * 10000) {
+		long long need = (size + 9999) / 10000;
+
+		ps = (need + MIB - 1) / MIB * MIB;
+	}
+	return ps;
+}
+
+int uploads_part_count(long long size, long long part_size)
+{
+	return (int)((size + part_size - 1) / part_size);
+}
+
+vp_res uploads_plan(const struct cfg *cfg, const struct upload_new *n, struct upload *u)
+{
+	vp_res r;
+
+	memset(u, 0, sizeof(*u));
+	if ((r = http_uuid(u->id)) != VP_OK || (r = http_uuid(u->video_id)) != VP_OK)
+		return r;
+	memcpy(u->user_id, n->user_id, sizeof(u->user_id));
+	/* The key never holds anything the client chose. */
+	snprintf(u->key, sizeof(u->key), "raw/%s/%s", n->user_id, u->video_id);
+	snprintf(u->bucket, sizeof(u->bucket), "%s", cfg->s3_bucket_raw);
+	u->size = n->size;
+	u->part_size = uploads_part_size(cfg, n->size);
+	u->part_count = uploads_part_count(n->size, u->part_size);
+	snprintf(u->status, sizeof(u->status), "active");
+	return VP_OK;
+}
+
+#define UPLOAD_COLS                                                                                \
+	"u.id::text, u.user_id::text, u.video_id::text, u.s3_upload_id, u.bucket, u.object_key, "  \
+	"u.size, u.part_size, u.part_count, u.status, "                                            \
+	"to_char(u.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "             \
+	"coalesce(u.complete_digest, '')"
+
+static void upload_row(PGresult *res, struct upload *u)
+{
+	snprintf(u->id, sizeof(u->id), "%s", PQgetvalue(res, 0, 0));
+	snprintf(u->user_id, sizeof(u->user_id), "%s", PQgetvalue(res, 0, 1));
+	snprintf(u->video_id, sizeof(u->video_id), "%s", PQgetvalue(res, 0, 2));
+	snprintf(u->s3_upload_id, sizeof(u->s3_upload_id), "%s", PQgetvalue(res, 0, 3));
+	snprintf(u->bucket, sizeof(u->bucket), "%s", PQgetvalue(res, 0, 4));
+	snprintf(u->key, sizeof(u->key), "%s", PQgetvalue(res, 0, 5));
+	u->size = strtoll(PQgetvalue(res, 0, 6), NULL, 10);
+	u->part_size = strtoll(PQgetvalue(res, 0, 7), NULL, 10);
+	u->part_count = (int)strtol(PQgetvalue(res, 0, 8), NULL, 10);
+	snprintf(u->status, sizeof(u->status), "%s", PQgetvalue(res, 0, 9));
+	snprintf(u->expires_at, sizeof(u->expires_at), "%s", PQgetvalue(res, 0, 10));
+	snprintf(u->complete_digest, sizeof(u->complete_digest), "%s", PQgetvalue(res, 0, 11));
+}
+
+vp_res uploads_insert(const struct cfg *cfg, const struct upload_new *n, struct upload *u)
+{
+	char size[24], ps[24], pc[16], ttl[24], max[16];
+	const char *lock[1] = {n->user_id};
+	const char *count[2] = {n->user_id, max};
+	const char *video[5] = {u->video_id, n->user_id, n->title, u->bucket, u->key};
+	const char *up[12] = {u->id,     n->user_id, u->video_id, u->s3_upload_id,
+	                      u->bucket, u->key,     n->filename, n->content_type,
+	                      size,      ps,         pc,          ttl};
+	PGresult *res = NULL;
+	vp_res r;
+
+	snprintf(size, sizeof(size), "%lld", u->size);
+	snprintf(ps, sizeof(ps), "%lld", u->part_size);
+	snprintf(pc, sizeof(pc), "%d", u->part_count);
+	snprintf(ttl, sizeof(ttl), "%ld", cfg->upload_ttl);
+	snprintf(max, sizeof(max), "%ld", cfg->max_active_uploads);
+	if ((r = db_begin()) != VP_OK)
+		return r;
+	/* serialise this user's creations, then count */
+	if ((r = db_exec("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", 1, lock, NULL)) != VP_OK)
+		goto end;
+	if ((r = db_exec(
+	         "SELECT count(*) >= $2::int FROM uploads WHERE user_id = $1 AND status = 'active'",
+	         2, count, &res)) != VP_OK)
+		goto end;
+	if (!strcmp(PQgetvalue(res, 0, 0), "t")) {
+		r = VP_CONFLICT;
+		goto end;
+	}
+	PQclear(res);
+	res = NULL;
+	if ((r = db_exec("INSERT INTO videos (id, user_id, title, raw_bucket, raw_key) "
+	                 "VALUES ($1, $2, $3, $4, $5)",
+	                 5, video, NULL)) != VP_OK)
+		goto end;
+	if ((r = db_exec(
+	         "INSERT INTO uploads AS u (id, user_id, video_id, s3_upload_id, bucket, "
+	         "object_key, filename, content_type, size, part_size, part_count, expires_at) "
+	         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+	         "now() + make_interval(secs => $12::int)) RETURNING " UPLOAD_COLS,
+	         12, up, &res)) != VP_OK)
+		goto end;
+	upload_row(res, u);
+	r = db_commit();
+end:
+	if (r != VP_OK)
+		db_rollback();
+	PQclear(res);
+	return r;
+}
+
+vp_res uploads_get(const char *id, const char *uid, struct upload *u)
+{
+	const char *p[2] = {id, uid};
+	PGresult *res;
+	vp_res r;
+
+	memset(u, 0, sizeof(*u));
+	if (!http_is_uuid(id))
+		return VP_NOT_FOUND;
+	if ((r = db_exec("SELECT " UPLOAD_COLS " FROM uploads u WHERE u.id = $1 AND u.user_id = $2",
+	                 2, p, &res)) != VP_OK)
+		return r;
+	if (PQntuples(res) == 1)
+		upload_row(res, u);
+	else
+		r = VP_NOT_FOUND;
+	PQclear(res);
+	return r;
+}
+
+vp_res uploads_complete(const struct upload *u, const char *digest, const char *payload,
+                        long long *outbox_id)
+{
+	char size[24];
+	const char *up[2] = {u->id, digest};
+	const char *video[2] = {u->video_id, size};
+	const char *box[2] = {u->video_id, payload};
+	PGresult *res = NULL;
+	vp_res r;
+
+	*outbox_id = 0;
+	snprintf(size, sizeof(size), "%lld", u->size);
+	if ((r = db_begin()) != VP_OK)
+		return r;
+	if ((r = db_exec("UPDATE uploads SET status = 'completed', completed_at = now(), "
+	                 "complete_digest = $2 WHERE id = $1 AND status = 'active'",
+	                 2, up, &res)) != VP_OK)
+		goto end;
+	if (strcmp(PQcmdTuples(res), "1") != 0) {
+		r = VP_CONFLICT;
+		goto end;
+	}
+	PQclear(res);
+	res = NULL;
+	if ((r = db_exec("UPDATE videos SET status = 'queued', size = $2, updated_at = now() "
+	                 "WHERE id = $1",
+	                 2, video, NULL)) != VP_OK ||
+	    (r = db_exec("INSERT INTO outbox (video_id, payload) VALUES ($1, $2::jsonb) "
+	                 "ON CONFLICT (video_id, kind) DO NOTHING RETURNING id",
+	                 2, box, &res)) != VP_OK)
+		goto end;
+	if (PQntuples(res) == 1)
+		*outbox_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	r = db_commit();
+end:
+	if (r != VP_OK)
+		db_rollback();
+	PQclear(res);
+	return r;
+}
+
+vp_res uploads_mark_sent(long long outbox_id)
+{
+	char id[24];
+	const char *p[1] = {id};
+
+	snprintf(id, sizeof(id), "%lld", outbox_id);
+	return db_exec("UPDATE outbox SET sent_at = now(), attempts = attempts + 1 "
+	               "WHERE id = $1 AND sent_at IS NULL",
+	               1, p, NULL);
+}
+
+vp_res uploads_abort(const struct upload *u, const char *status, const char *reason)
+{
+	const char *up[2] = {u->id, status};
+	const char *video[2] = {u->video_id, reason};
+	PGresult *res = NULL;
+	vp_res r;
+
+	if ((r = db_begin()) != VP_OK)
+		return r;
+	if ((r = db_exec("UPDATE uploads SET status = $2 WHERE id = $1 AND status = 'active'", 2,
+	                 up, &res)) != VP_OK)
+		goto end;
+	if (strcmp(PQcmdTuples(res), "1") != 0) {
+		r = VP_CONFLICT;
+		goto end;
+	}
+	if ((r = db_exec("UPDATE videos SET status = 'failed', error = $2, updated_at = now() "
+	                 "WHERE id = $1",
+	                 2, video, NULL)) != VP_OK)
+		goto end;
+	r = db_commit();
+end:
+	if (r != VP_OK)
+		db_rollback();
+	PQclear(res);
+	return r;
+}
+
+struct json_object *uploads_part_urls(const struct cfg *cfg, const struct upload *u,
+                                      const int *numbers, size_t n, vp_res *err)
+{
+	struct json_object *a = json_object_new_array();
+	buf q, url, id;
+
+	*err = a ? VP_OK : VP_NOMEM;
+	buf_init(&q, 4096);
+	buf_init(&url, 16384);
+	buf_init(&id, 2048);
+	if (*err == VP_OK)
+		*err = sigv4_uri_encode(&id, u->s3_upload_id, strlen(u->s3_upload_id), false);
+	for (size_t i = 0; *err == VP_OK && i < n; i++) {
+		struct json_object *p = json_object_new_object();
+
+		buf_reset(&q);
+		buf_reset(&url);
+		if (!p) {
+			*err = VP_NOMEM;
+			break;
+		}
+		json_object_array_add(a, p);
+		if ((*err = buf_printf(&q, "partNumber=%d&uploadId=%s", numbers[i], id.data)) !=
+		        VP_OK ||
+		    (*err = s3_presign(cfg, "PUT", u->bucket, u->key, q.data, cfg->part_url_ttl,
+		                       &url)) != VP_OK)
+			break;
+		json_object_object_add(p, "part_number", json_object_new_int(numbers[i]));
+		json_object_object_add(p, "url", json_object_new_string(url.data));
+	}
+	buf_free(&q);
+	buf_free(&url);
+	buf_free(&id);
+	if (*err != VP_OK) {
+		json_object_put(a);
+		return NULL;
+	}
+	return a;
+}
+
+bool uploads_from_path(struct http_ctx *ctx, const char *uid, struct upload *u)
+{
+	char id[40];
+	vp_res r = http_path_segment(ctx->req, 1, id, sizeof(id));
+
+	if (r == VP_OK)
+		r = uploads_get(id, uid, u);
+	if (r == VP_OK)
+		return true;
+	if (r == VP_NOT_FOUND || r == VP_TOO_LARGE)
+		http_error(ctx, 404, "not_found", "no such upload");
+	else
+		http_fail(ctx, r, "upload lookup");
+	return false;
+}
+
+struct json_object *uploads_json(const struct upload *u)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "id", json_object_new_string(u->id));
+	json_object_object_add(o, "video_id", json_object_new_string(u->video_id));
+	json_object_object_add(o, "status", json_object_new_string(u->status));
+	json_object_object_add(o, "size", json_object_new_int64(u->size));
+	json_object_object_add(o, "part_size", json_object_new_int64(u->part_size));
+	json_object_object_add(o, "part_count", json_object_new_int(u->part_count));
+	json_object_object_add(o, "expires_at", json_object_new_string(u->expires_at));
+	return o;
+}
