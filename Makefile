@@ -28,12 +28,13 @@ LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 CGI_SRC := $(wildcard cgi-bin/*.c)
 CGI_BIN := $(CGI_SRC:%.c=%)
 TOOLS   := tools/vidpipe-admin
+WORKERS := worker/vidpipe-maint
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 ASAN_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/asan/%)
 
 .PHONY: all deps up down test unit e2e lint bench clean
-all: $(CGI_BIN) $(TOOLS)
+all: $(CGI_BIN) $(TOOLS) $(WORKERS)
 
 deps:
 	@stack/deps.sh
@@ -50,6 +51,9 @@ cgi-bin/%: cgi-bin/%.c $(B)/libvidpipe.a
 
 
 tools/vidpipe-%: tools/%.c $(B)/libvidpipe.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libvidpipe.a $(LDLIBS)
+
+worker/vidpipe-%: worker/%.c $(B)/libvidpipe.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libvidpipe.a $(LDLIBS)
 
 # Unit tests: once plain, once under AddressSanitizer + UBSan.
@@ -78,11 +82,11 @@ e2e: all
 	@tests/run-e2e.sh
 
 lint:
-	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 --suppress=missingIncludeSystem --inline-suppr -I lib lib cgi-bin tools tests/unit
-	clang-format --dry-run --Werror lib/*.c lib/*.h cgi-bin/*.c tools/*.c tests/unit/*.c
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 --suppress=missingIncludeSystem --inline-suppr -I lib lib cgi-bin tools worker tests/unit
+	clang-format --dry-run --Werror lib/*.c lib/*.h cgi-bin/*.c tools/*.c worker/*.c tests/unit/*.c
 
 bench: all
 	@bench/run.sh
 
 clean:
-	rm -rf $(B) $(CGI_BIN) $(TOOLS)
+	rm -rf $(B) $(CGI_BIN) $(TOOLS) $(WORKERS)

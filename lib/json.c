@@ -82,6 +82,10 @@ vp_res json_field_str(struct json_object *o, const char *key, const char **out)
 	if (!json_object_is_type(v, json_type_string))
 		return VP_INVALID;
 	*out = json_object_get_string(v);
+	/* "\u0000" inside a string would cut it short for every C string API:
+	 * such a value is refused rather than silently truncated */
+	if (strlen(*out) != (size_t)json_object_get_string_len(v))
+		return VP_INVALID;
 	return VP_OK;
 }
 

@@ -4,7 +4,8 @@
  * Parsing is strict: the whole input must be exactly one JSON object, nested
  * at most JSON_MAX_DEPTH deep. Field getters tell "absent" (VP_NOT_FOUND)
  * from "present with the wrong type" (VP_INVALID) so a responder can answer
- * 400 for the second and apply a default for the first. Returned strings
+ * 400 for the second and apply a default for the first. A string holding
+ * an escaped NUL ("\u0000") counts as the wrong type. Returned strings
  * belong to the json_object they came from.
  */
 #ifndef VP_JSON_H

@@ -56,20 +56,27 @@ vp_res uploads_plan(const struct cfg *cfg, const struct upload_new *n, struct up
 	"to_char(u.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "             \
 	"coalesce(u.complete_digest, '')"
 
+static void upload_row_at(PGresult *res, int row, struct upload *u);
+
 static void upload_row(PGresult *res, struct upload *u)
 {
-	snprintf(u->id, sizeof(u->id), "%s", PQgetvalue(res, 0, 0));
-	snprintf(u->user_id, sizeof(u->user_id), "%s", PQgetvalue(res, 0, 1));
-	snprintf(u->video_id, sizeof(u->video_id), "%s", PQgetvalue(res, 0, 2));
-	snprintf(u->s3_upload_id, sizeof(u->s3_upload_id), "%s", PQgetvalue(res, 0, 3));
-	snprintf(u->bucket, sizeof(u->bucket), "%s", PQgetvalue(res, 0, 4));
-	snprintf(u->key, sizeof(u->key), "%s", PQgetvalue(res, 0, 5));
-	u->size = strtoll(PQgetvalue(res, 0, 6), NULL, 10);
-	u->part_size = strtoll(PQgetvalue(res, 0, 7), NULL, 10);
-	u->part_count = (int)strtol(PQgetvalue(res, 0, 8), NULL, 10);
-	snprintf(u->status, sizeof(u->status), "%s", PQgetvalue(res, 0, 9));
-	snprintf(u->expires_at, sizeof(u->expires_at), "%s", PQgetvalue(res, 0, 10));
-	snprintf(u->complete_digest, sizeof(u->complete_digest), "%s", PQgetvalue(res, 0, 11));
+	upload_row_at(res, 0, u);
+}
+
+static void upload_row_at(PGresult *res, int row, struct upload *u)
+{
+	snprintf(u->id, sizeof(u->id), "%s", PQgetvalue(res, row, 0));
+	snprintf(u->user_id, sizeof(u->user_id), "%s", PQgetvalue(res, row, 1));
+	snprintf(u->video_id, sizeof(u->video_id), "%s", PQgetvalue(res, row, 2));
+	snprintf(u->s3_upload_id, sizeof(u->s3_upload_id), "%s", PQgetvalue(res, row, 3));
+	snprintf(u->bucket, sizeof(u->bucket), "%s", PQgetvalue(res, row, 4));
+	snprintf(u->key, sizeof(u->key), "%s", PQgetvalue(res, row, 5));
+	u->size = strtoll(PQgetvalue(res, row, 6), NULL, 10);
+	u->part_size = strtoll(PQgetvalue(res, row, 7), NULL, 10);
+	u->part_count = (int)strtol(PQgetvalue(res, row, 8), NULL, 10);
+	snprintf(u->status, sizeof(u->status), "%s", PQgetvalue(res, row, 9));
+	snprintf(u->expires_at, sizeof(u->expires_at), "%s", PQgetvalue(res, row, 10));
+	snprintf(u->complete_digest, sizeof(u->complete_digest), "%s", PQgetvalue(res, row, 11));
 }
 
 vp_res uploads_insert(const struct cfg *cfg, const struct upload_new *n, struct upload *u)
@@ -294,4 +301,87 @@ struct json_object *uploads_json(const struct upload *u)
 	json_object_object_add(o, "part_count", json_object_new_int(u->part_count));
 	json_object_object_add(o, "expires_at", json_object_new_string(u->expires_at));
 	return o;
+}
+
+vp_res uploads_outbox_unsent(long grace_s, int limit, struct outbox_row **rows, size_t *n)
+{
+	char g[24], l[16];
+	const char *p[2] = {g, l};
+	PGresult *res;
+	vp_res r;
+
+	*rows = NULL;
+	*n = 0;
+	snprintf(g, sizeof(g), "%ld", grace_s);
+	snprintf(l, sizeof(l), "%d", limit);
+	if ((r = db_exec("SELECT id, payload::text FROM outbox WHERE sent_at IS NULL "
+	                 "AND created_at <= now() - make_interval(secs => $1::int) "
+	                 "ORDER BY id LIMIT $2::int",
+	                 2, p, &res)) != VP_OK)
+		return r;
+	if (PQntuples(res) > 0) {
+		*rows = calloc((size_t)PQntuples(res), sizeof(**rows));
+		if (!*rows) {
+			PQclear(res);
+			return VP_NOMEM;
+		}
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		(*rows)[i].id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+		(*rows)[i].payload = strdup(PQgetvalue(res, i, 1));
+		if (!(*rows)[i].payload) {
+			uploads_outbox_free(*rows, (size_t)i);
+			*rows = NULL;
+			PQclear(res);
+			return VP_NOMEM;
+		}
+	}
+	*n = (size_t)PQntuples(res);
+	PQclear(res);
+	return VP_OK;
+}
+
+void uploads_outbox_free(struct outbox_row *rows, size_t n)
+{
+	for (size_t i = 0; rows && i < n; i++)
+		free(rows[i].payload);
+	free(rows);
+}
+
+vp_res uploads_outbox_failed(long long outbox_id, const char *error)
+{
+	char id[24];
+	const char *p[2] = {id, error};
+
+	snprintf(id, sizeof(id), "%lld", outbox_id);
+	return db_exec("UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
+	               2, p, NULL);
+}
+
+vp_res uploads_expired(int limit, struct upload **list, size_t *n)
+{
+	char l[16];
+	const char *p[1] = {l};
+	PGresult *res;
+	vp_res r;
+
+	*list = NULL;
+	*n = 0;
+	snprintf(l, sizeof(l), "%d", limit);
+	if ((r = db_exec("SELECT " UPLOAD_COLS " FROM uploads u WHERE u.status = 'active' "
+	                 "AND u.expires_at < now() ORDER BY u.expires_at LIMIT $1::int",
+	                 1, p, &res)) != VP_OK)
+		return r;
+	if (PQntuples(res) > 0) {
+		*list = calloc((size_t)PQntuples(res), sizeof(**list));
+		if (!*list) {
+			PQclear(res);
+			return VP_NOMEM;
+		}
+	}
+	for (int i = 0; i < PQntuples(res); i++)
+		upload_row_at(res, i, &(*list)[i]);
+	*n = (size_t)PQntuples(res);
+	PQclear(res);
+	return VP_OK;
 }

@@ -76,6 +76,23 @@ vp_res uploads_abort(const struct upload *u, const char *status, const char *rea
 struct json_object *uploads_part_urls(const struct cfg *cfg, const struct upload *u,
                                       const int *numbers, size_t n, vp_res *err);
 
+/* ---- for the maintenance job ---- */
+
+struct outbox_row {
+	long long id;
+	char *payload; /* owned; uploads_outbox_free() */
+};
+
+/* Outbox rows unsent for at least grace_s seconds, oldest first, at most
+ * limit. */
+vp_res uploads_outbox_unsent(long grace_s, int limit, struct outbox_row **rows, size_t *n);
+void uploads_outbox_free(struct outbox_row *rows, size_t n);
+/* Counts a failed send on the row. */
+vp_res uploads_outbox_failed(long long outbox_id, const char *error);
+
+/* Active uploads past their expiry, at most limit; *list is the caller's. */
+vp_res uploads_expired(int limit, struct upload **list, size_t *n);
+
 /* The upload named by the path's second segment (/uploads/{id}/...), if it
  * is uid's. Otherwise answers 404 (or 503) itself and returns false. */
 bool uploads_from_path(struct http_ctx *ctx, const char *uid, struct upload *u);

@@ -389,6 +389,21 @@ stop_web() {
 	rm -f "$RUN"/fcgi-*.sock*
 }
 
+# -------------------------------------------------------- worker supervisor --
+start_supervisor() {
+	[ -x "$ROOT/worker/vidpipe-maint" ] || die "the worker programs are not built (run make)"
+	alive "$RUN/worker-supervisor.pid" && return 0
+	(
+		for n in $RESPONDER_ENV; do [ -n "${!n:-}" ] && export "$n=${!n}"; done
+		svc_daemon "$RUN/worker-supervisor.pid" "$LOG/worker.log" "$ROOT/stack/supervise.sh" "$RUN"
+	)
+}
+
+stop_supervisor() {
+	stop_pid "$RUN/worker-supervisor.pid" "worker supervisor"
+	pkill -u "$SVC_USER" -f "^$ROOT/worker/vidpipe-" 2>/dev/null || true
+}
+
 # ---------------------------------------------------------------- env file --
 write_env() {
 	local f=$VAR/stack.env
@@ -449,6 +464,7 @@ up() {
 	start_s3
 	start_sqs
 	start_web "$SERVER"
+	start_supervisor
 	write_env
 	cat <<-EOF
 
@@ -457,6 +473,7 @@ up() {
 		  web app      $FRONTEND_URL
 		  S3 (Swift)   $AWS_ENDPOINT_URL_S3   buckets $S3_BUCKET_RAW, $S3_BUCKET_PROCESSED
 		  SQS (fauxqs) $AWS_ENDPOINT_URL_SQS   queue $SQS_QUEUE_URL
+		  worker       cron loop (stack/supervise.sh), log $LOG/worker.log
 		  Postgres     $BIND:$PG_PORT (database vidpipe)
 		  Redis        $BIND:$REDIS_PORT
 		  settings     $VAR/stack.env
@@ -464,6 +481,7 @@ up() {
 }
 
 down() {
+	stop_supervisor
 	stop_web
 	stop_sqs
 	stop_s3

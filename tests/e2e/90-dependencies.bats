@@ -70,3 +70,30 @@ check_outage() { # check_outage SERVICE CHECK_NAME
 	stack start postgres
 	login
 }
+
+@test "SQS down during completion: 202, the job waits in the outbox; back up, maintenance sends exactly one" {
+	wait_healthy 30
+	register_user
+	login
+	make_video "$BATS_TEST_TMPDIR/v.mp4" 0.5
+	upload_parts_only() {
+		create_upload "$1"
+		local n i
+		n=$(jq -r .upload.part_count <<<"$UPLOAD")
+		for i in $(seq 1 "$n"); do put_part "$1" "$i"; done
+		PARTS=$(complete_body $(seq 1 "$n"))
+	}
+	upload_parts_only "$BATS_TEST_TMPDIR/v.mp4"
+	stack stop sqs
+	complete_upload "$PARTS"
+	expect_status 202
+	[ "$(psql_value "select count(*) from outbox where video_id = '$VIDEO_ID' and sent_at is null")" = 1 ]
+	[ "$(psql_value "select status from videos where id = '$VIDEO_ID'")" = queued ]
+	stack start sqs
+	run_maint
+	[ "$(psql_value "select count(*) from outbox where video_id = '$VIDEO_ID' and sent_at is not null")" = 1 ]
+	[ "$(queue_count_for "$VIDEO_ID")" = 1 ]
+	# a second maintenance run sends nothing more
+	run_maint
+	[ "$(psql_value "select attempts from outbox where video_id = '$VIDEO_ID'")" = 1 ]
+}

@@ -119,3 +119,105 @@ expect_invalid_token() {
 	expect_error 401 invalid_token
 	[ "$(header WWW-Authenticate)" = 'Bearer error="invalid_token"' ]
 }
+
+# --------------------------------------------------------------- uploads --
+# A real video of ~17.6 MB (three 8 MiB parts), made once per suite.
+make_video() { # make_video OUT [SECONDS]
+	ffmpeg -v error -y -f lavfi -i testsrc2=size=640x360:rate=30 -f lavfi -i anoisesrc=sample_rate=48000 \
+		-t "${2:-1.5}" -vf noise=alls=40:allf=t -c:v libx264 -preset ultrafast -qp 0 -c:a aac -shortest "$1"
+}
+
+# create_upload FILE [SIZE] [CONTENT_TYPE]: sets UPLOAD (JSON), UPLOAD_ID, VIDEO_ID
+create_upload() {
+	local size=${2:-$(stat -c %s "$1")}
+	api POST /uploads -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+		--data "$(jq -cn --arg f "$(basename "$1")" --argjson s "$size" --arg t "${3:-video/mp4}" \
+			'{filename:$f,size:$s,content_type:$t}')"
+	expect_status 201
+	UPLOAD=$BODY
+	UPLOAD_ID=$(jq -r .upload.id <<<"$BODY")
+	VIDEO_ID=$(jq -r .upload.video_id <<<"$BODY")
+}
+
+# put_part FILE N: PUTs part N of FILE to its URL from UPLOAD; sets ETAG
+put_part() {
+	local ps url
+	ps=$(jq -r .upload.part_size <<<"$UPLOAD")
+	url=$(jq -r ".upload.parts[] | select(.part_number == $2) | .url" <<<"$UPLOAD")
+	dd if="$1" of="$BATS_TEST_TMPDIR/part" bs="$ps" skip=$(($2 - 1)) count=1 status=none
+	ETAG=$(curl -sS -f -T "$BATS_TEST_TMPDIR/part" -D - -o /dev/null "$url" | tr -d '\r' |
+		awk -F': ' 'tolower($1) == "etag" { print $2 }')
+	[ -n "$ETAG" ]
+	eval "ETAG_$2=\$ETAG"
+}
+
+# complete_body N...: {"parts":[...]} from the ETAG_<n> of put_part
+complete_body() {
+	local n out=
+	for n in "$@"; do
+		local v="ETAG_$n"
+		out="$out$(jq -cn --argjson n "$n" --arg e "${!v}" '{part_number:$n,etag:$e}'),"
+	done
+	echo "{\"parts\":[${out%,}]}"
+}
+
+complete_upload() { # complete_upload BODY
+	api POST "/uploads/$UPLOAD_ID/complete" -H "Authorization: Bearer $TOKEN" \
+		-H 'Content-Type: application/json' --data "$1"
+}
+
+# upload_whole FILE: create, put every part, complete (202)
+upload_whole() {
+	create_upload "$1"
+	local n i
+	n=$(jq -r .upload.part_count <<<"$UPLOAD")
+	for i in $(seq 1 "$n"); do put_part "$1" "$i"; done
+	complete_upload "$(complete_body $(seq 1 "$n"))"
+	expect_status 202
+}
+
+sqs_call() { # sqs_call ACTION JSON
+	curl -sS -X POST "$AWS_ENDPOINT_URL_SQS/" -H 'Content-Type: application/x-amz-json-1.0' \
+		-H "X-Amz-Target: AmazonSQS.$1" -d "$2"
+}
+
+# queue_bodies_for VIDEO_ID: how many queue messages name the video (drains
+# what is visible; received messages stay invisible for the visibility timeout)
+queue_count_for() {
+	local total=0 out n
+	for _ in $(seq 1 20); do
+		out=$(sqs_call ReceiveMessage "{\"QueueUrl\":\"$SQS_QUEUE_URL\",\"MaxNumberOfMessages\":10,\"WaitTimeSeconds\":1}")
+		n=$(jq '.Messages // [] | length' <<<"$out")
+		[ "$n" -gt 0 ] || break
+		total=$((total + $(jq --arg v "$1" '[.Messages[] | .Body | fromjson | select(.video_id == $v)] | length' <<<"$out")))
+		printf '%s\n' "$out" >>"$BATS_TEST_TMPDIR/messages"
+	done
+	echo "$total"
+}
+
+psql_value() { psql "$DATABASE_URL" -tAc "$1"; }
+
+run_maint() { # one maintenance run, as cron would start it
+	env OUTBOX_GRACE_SECONDS=0 flock -w 30 "$VAR_DIR/run/maint.lock" "$ROOT/worker/vidpipe-maint"
+}
+
+# presign_at METHOD URL EXTRA_QUERY AMZ_DATE EXPIRES: a SigV4 pre-signed URL
+# made here with openssl, independently of lib/sigv4.c
+presign_at() {
+	local method=$1 base=$2 extra=$3 date=$4 exp=$5 hostport path day cred q cq creq hash sts k
+	hostport=$(sed -E 's|^https?://([^/]+).*|\1|' <<<"$base")
+	path=$(sed -E 's|^https?://[^/]+||' <<<"$base")
+	day=${date:0:8}
+	cred=$(jq -rn --arg s "$AWS_ACCESS_KEY_ID/$day/$AWS_REGION/s3/aws4_request" '$s|@uri')
+	q="$extra${extra:+&}X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=$cred&X-Amz-Date=$date&X-Amz-Expires=$exp&X-Amz-SignedHeaders=host"
+	cq=$(tr '&' '\n' <<<"$q" | LC_ALL=C sort | paste -sd '&')
+	creq=$(printf '%s\n%s\n%s\nhost:%s\n\nhost\nUNSIGNED-PAYLOAD' "$method" "$path" "$cq" "$hostport")
+	hash=$(printf '%s' "$creq" | openssl dgst -sha256 -hex | awk '{print $NF}')
+	sts=$(printf 'AWS4-HMAC-SHA256\n%s\n%s/%s/s3/aws4_request\n%s' "$date" "$day" "$AWS_REGION" "$hash")
+	hm() { printf '%s' "$2" | openssl dgst -sha256 -mac HMAC -macopt "$1" -hex | awk '{print $NF}'; }
+	k=$(hm "key:AWS4$AWS_SECRET_ACCESS_KEY" "$day")
+	k=$(hm "hexkey:$k" "$AWS_REGION")
+	k=$(hm "hexkey:$k" s3)
+	k=$(hm "hexkey:$k" aws4_request)
+	echo "$base?$q&X-Amz-Signature=$(hm "hexkey:$k" "$sts")"
+}

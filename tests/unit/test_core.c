@@ -129,6 +129,18 @@ static void json_keeps_what_looks_odd_but_is_valid(void **state)
 	}
 }
 
+static void json_strings_with_nul_are_refused(void **state)
+{
+	struct json_object *o;
+	const char *s;
+
+	(void)state;
+	assert_int_equal(
+	    json_parse_object("{\"a\":\"x\\u0000y\"}", strlen("{\"a\":\"x\\u0000y\"}"), &o), VP_OK);
+	assert_int_equal(json_field_str(o, "a", &s), VP_INVALID);
+	json_object_put(o);
+}
+
 static void json_floats_are_not_integers(void **state)
 {
 	struct json_object *o;
@@ -266,6 +278,7 @@ int main(void)
 	    cmocka_unit_test(json_accepts_one_object),
 	    cmocka_unit_test(json_rejects_everything_else),
 	    cmocka_unit_test(json_keeps_what_looks_odd_but_is_valid),
+	    cmocka_unit_test(json_strings_with_nul_are_refused),
 	    cmocka_unit_test(json_floats_are_not_integers),
 	    cmocka_unit_test(cfg_loads_with_defaults),
 	    cmocka_unit_test(cfg_names_the_bad_variable),
