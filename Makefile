@@ -85,8 +85,11 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 --suppress=missingIncludeSystem --inline-suppr -I lib lib cgi-bin tools worker tests/unit
 	clang-format --dry-run --Werror lib/*.c lib/*.h cgi-bin/*.c tools/*.c worker/*.c tests/unit/*.c
 
-bench: all
+bench/presign-rate: bench/presign_rate.c $(B)/libvidpipe.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libvidpipe.a $(LDLIBS)
+
+bench: all bench/presign-rate
 	@bench/run.sh
 
 clean:
-	rm -rf $(B) $(CGI_BIN) $(TOOLS) $(WORKERS)
+	rm -rf $(B) $(CGI_BIN) $(TOOLS) $(WORKERS) bench/presign-rate

@@ -3,4 +3,7 @@
 set -e
 cd "$(dirname "$0")"
 echo "## auth middleware ($(date -u +%Y-%m-%d), $(nproc) cores)"
-./auth-middleware.sh "$@"
+./auth-middleware.sh
+echo
+echo "## uploads ($(date -u +%Y-%m-%d), $(nproc) cores)"
+./uploads.sh

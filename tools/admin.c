@@ -3,12 +3,16 @@
  *
  *   vidpipe-admin create-bucket NAME...   create S3 buckets (existing: fine)
  *   vidpipe-admin check                   the /healthz checks, from a shell
+ *   vidpipe-admin presign METHOD BUCKET KEY [TTL]
+ *                                         a pre-signed URL (default 3600 s),
+ *                                         e.g. to fetch a raw upload
  *
  * Configuration comes from the environment, as for every vidpipe program.
  * Exit status: 0 on success, 1 on failure, 2 on bad usage.
  */
 #include <curl/curl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../lib/cfg.h"
@@ -20,7 +24,8 @@
 
 static int usage(void)
 {
-	fputs("usage: vidpipe-admin create-bucket NAME... | check\n", stderr);
+	fputs("usage: vidpipe-admin create-bucket NAME... | check | presign METHOD BUCKET KEY [TTL]\n",
+	      stderr);
 	return 2;
 }
 
@@ -51,6 +56,19 @@ int main(int argc, char **argv)
 				rc = 1;
 			}
 		}
+	} else if (!strcmp(argv[1], "presign") && (argc == 5 || argc == 6)) {
+		char *end = NULL;
+		long ttl = argc == 6 ? strtol(argv[5], &end, 10) : 3600;
+		buf url;
+
+		if ((end && *end) || ttl < 1 || ttl > 7 * 86400)
+			return usage();
+		buf_init(&url, 16384);
+		if (s3_presign(&cfg, argv[2], argv[3], argv[4], "", ttl, &url) == VP_OK)
+			puts(buf_str(&url));
+		else
+			rc = 1;
+		buf_free(&url);
 	} else if (!strcmp(argv[1], "check")) {
 		vp_res r;
 
