@@ -33,7 +33,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 ASAN_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/asan/%)
 
-.PHONY: all deps up down test unit e2e lint bench clean
+.PHONY: all deps up down test unit e2e lint bench clean integration-bin
 all: $(CGI_BIN) $(TOOLS) $(WORKERS)
 
 deps:
@@ -65,6 +65,14 @@ $(B)/asan/%: tests/unit/%.c $(LIB_SRC) lib/*.h
 	@mkdir -p $(@D)
 	$(CC) $(filter-out -D_FORTIFY_SOURCE=2 -O2,$(CFLAGS)) -O1 $(SAN) $(shell pkg-config --cflags cmocka) -o $@ $< $(LIB_SRC) $(LDLIBS) $(shell pkg-config --libs cmocka)
 
+# Integration tests: the clients against the running test stack's services.
+INTEG_SRC := $(wildcard tests/integration/test_*.c)
+INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(B)/integration/%)
+$(B)/integration/%: tests/integration/%.c $(LIB_SRC) lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(filter-out -D_FORTIFY_SOURCE=2 -O2,$(CFLAGS)) -O1 $(SAN) $(shell pkg-config --cflags cmocka) -o $@ $< $(LIB_SRC) $(LDLIBS) $(shell pkg-config --libs cmocka)
+integration-bin: $(INTEG_BIN)
+
 unit: $(UNIT_BIN) $(ASAN_BIN)
 	@tests/run-unit.sh $(UNIT_BIN) $(ASAN_BIN)
 
@@ -82,8 +90,8 @@ e2e: all
 	@tests/run-e2e.sh
 
 lint:
-	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 --suppress=missingIncludeSystem --inline-suppr -I lib lib cgi-bin tools worker tests/unit
-	clang-format --dry-run --Werror lib/*.c lib/*.h cgi-bin/*.c tools/*.c worker/*.c tests/unit/*.c
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 --suppress=missingIncludeSystem --inline-suppr -I lib lib cgi-bin tools worker tests/unit tests/integration
+	clang-format --dry-run --Werror lib/*.c lib/*.h cgi-bin/*.c tools/*.c worker/*.c tests/unit/*.c tests/integration/*.c
 
 bench/presign-rate: bench/presign_rate.c $(B)/libvidpipe.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libvidpipe.a $(LDLIBS)

@@ -32,7 +32,7 @@ int main(int argc, char **argv)
 		buf_reset(&q);
 		buf_printf(&q, "partNumber=%ld&uploadId=YmVuY2htYXJrLXVwbG9hZC1pZA", i);
 		if (s3_presign(&cfg, "PUT", cfg.s3_bucket_raw, "raw/bench/object", q.data, 3600,
-			       &url) != VP_OK)
+		               &url) != VP_OK)
 			return 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &b);

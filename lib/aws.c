@@ -16,11 +16,25 @@ static CURL *aws_curl;
 
 #define AWS_MAX_RESPONSE ((size_t)8 << 20)
 
+struct aws_io {
+	struct aws_resp *rs;
+	FILE *download;
+	CURL *curl;
+};
+
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
-	struct aws_resp *rs = ud;
+	struct aws_io *io = ud;
+	long status = 0;
 
-	if (buf_add(&rs->body, p, size * n) != VP_OK)
+	/* a download goes to its file only when the answer is a success; an
+	 * error document is kept in the body for the caller to read */
+	if (io->download) {
+		curl_easy_getinfo(io->curl, CURLINFO_RESPONSE_CODE, &status);
+		if (status >= 200 && status < 300)
+			return fwrite(p, size, n, io->download) == n ? size * n : 0;
+	}
+	if (buf_add(&io->rs->body, p, size * n) != VP_OK)
 		return 0; /* over the cap: curl stops with an error */
 	return size * n;
 }
@@ -68,6 +82,7 @@ vp_res aws_send(const struct cfg *cfg, const struct aws_req *rq, struct aws_resp
 	char amz_date[17], payload[65];
 	buf hostport, auth, line;
 	size_t nh = 0, i;
+	struct aws_io io;
 	CURLcode cc;
 	vp_res ret = VP_NOMEM;
 
@@ -97,7 +112,10 @@ vp_res aws_send(const struct cfg *cfg, const struct aws_req *rq, struct aws_resp
 		goto end;
 
 	sigv4_amz_date(time(NULL), amz_date);
-	sigv4_sha256_hex(rq->body ? rq->body : "", rq->body_len, payload);
+	if (rq->upload)
+		memcpy(payload, SIGV4_UNSIGNED, sizeof(SIGV4_UNSIGNED));
+	else
+		sigv4_sha256_hex(rq->body ? rq->body : "", rq->body_len, payload);
 	hs[nh++] = (struct sigv4_header){"host", buf_str(&hostport)};
 	hs[nh++] = (struct sigv4_header){"x-amz-date", amz_date};
 	hs[nh++] = (struct sigv4_header){"x-amz-content-sha256", payload};
@@ -137,16 +155,34 @@ vp_res aws_send(const struct cfg *cfg, const struct aws_req *rq, struct aws_resp
 	curl_easy_setopt(aws_curl, CURLOPT_HTTPHEADER, list);
 	curl_easy_setopt(aws_curl, CURLOPT_CUSTOMREQUEST, rq->method);
 	curl_easy_setopt(aws_curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(aws_curl, CURLOPT_TIMEOUT_MS, cfg->dep_timeout_ms);
+	curl_easy_setopt(aws_curl, CURLOPT_TIMEOUT_MS,
+	                 rq->timeout_ms ? rq->timeout_ms : cfg->dep_timeout_ms);
 	curl_easy_setopt(aws_curl, CURLOPT_CONNECTTIMEOUT_MS, cfg->dep_timeout_ms);
+	io.rs = rs;
+	io.download = rq->download;
+	io.curl = aws_curl;
 	curl_easy_setopt(aws_curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(aws_curl, CURLOPT_WRITEDATA, rs);
+	curl_easy_setopt(aws_curl, CURLOPT_WRITEDATA, &io);
 	curl_easy_setopt(aws_curl, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(aws_curl, CURLOPT_HEADERDATA, rs);
 	curl_easy_setopt(aws_curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (rq->head)
 		curl_easy_setopt(aws_curl, CURLOPT_NOBODY, 1L);
-	if (rq->body) {
+	if (rq->upload) {
+		/* whole objects can be large: no overall timeout, but give up on a
+		 * transfer that stalls below 1 KiB/s for 30 s */
+		curl_easy_setopt(aws_curl, CURLOPT_TIMEOUT_MS, 0L);
+		curl_easy_setopt(aws_curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+		curl_easy_setopt(aws_curl, CURLOPT_LOW_SPEED_TIME, 30L);
+		curl_easy_setopt(aws_curl, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(aws_curl, CURLOPT_READDATA, rq->upload);
+		curl_easy_setopt(aws_curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)rq->upload_size);
+	} else if (rq->download) {
+		curl_easy_setopt(aws_curl, CURLOPT_TIMEOUT_MS, 0L);
+		curl_easy_setopt(aws_curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+		curl_easy_setopt(aws_curl, CURLOPT_LOW_SPEED_TIME, 30L);
+	}
+	if (rq->body && !rq->upload) {
 		curl_easy_setopt(aws_curl, CURLOPT_POSTFIELDS, rq->body);
 		curl_easy_setopt(aws_curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
 	}

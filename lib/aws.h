@@ -10,6 +10,8 @@
 #ifndef VP_AWS_H
 #define VP_AWS_H
 
+#include <stdio.h>
+
 #include "buf.h"
 #include "cfg.h"
 #include "sigv4.h"
@@ -23,7 +25,11 @@ struct aws_req {
 	size_t n_headers;
 	const void *body;
 	size_t body_len;
-	bool head; /* HEAD: expect no body */
+	bool head;    /* HEAD: expect no body */
+	FILE *upload; /* PUT this file's bytes (streamed, unsigned payload) */
+	long long upload_size;
+	FILE *download;  /* write a 2xx body here instead of into resp.body */
+	long timeout_ms; /* 0: the configured dependency timeout */
 };
 
 struct aws_resp {

@@ -168,6 +168,9 @@ vp_res cfg_load(struct cfg *c, buf *err)
 	if ((r = cfg_bool("S3_FORCE_PATH_STYLE", c->s3_endpoint != NULL, &c->s3_path_style, err)) !=
 	    VP_OK)
 		return r;
+	if ((r = cfg_long("S3_LIST_PARTS_PAGE_SIZE", 1000, 1, 1000, &c->s3_list_page, err)) !=
+	    VP_OK)
+		return r;
 	if ((r = cfg_long("DEPENDENCY_TIMEOUT_MS", 3000, 100, 60000, &c->dep_timeout_ms, err)) !=
 	    VP_OK)
 		return r;

@@ -23,6 +23,7 @@ struct cfg {
 	const char *aws_secret_access_key;
 	const char *s3_endpoint; /* e.g. http://127.0.0.1:8080; AWS when unset */
 	bool s3_path_style;
+	long s3_list_page;        /* ListParts page size (1..1000) */
 	const char *sqs_endpoint; /* SQS JSON endpoint; AWS when unset */
 	const char *s3_bucket_raw;
 	const char *s3_bucket_processed;

@@ -9,6 +9,7 @@
 
 #include <curl/curl.h>
 #include <libxml/parser.h>
+#include <openssl/evp.h>
 #include <libxml/tree.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -478,5 +479,118 @@ vp_res s3_delete_object(const struct cfg *cfg, const char *bucket, const char *k
 	if (r == VP_NOT_FOUND)
 		r = VP_OK;
 	buf_free(&rs.body);
+	return r;
+}
+
+vp_res s3_get_to_file(const struct cfg *cfg, const char *bucket, const char *key, FILE *f,
+                      long long *size)
+{
+	struct aws_req rq = {.service = "s3", .method = "GET", .download = f};
+	struct aws_resp rs;
+	long start = ftell(f);
+	buf url;
+	vp_res r;
+
+	buf_init(&url, 8192);
+	if ((r = s3_url(cfg, bucket, key, &url)) != VP_OK)
+		goto end;
+	rq.url = url.data;
+	if ((r = aws_send(cfg, &rq, &rs)) != VP_OK)
+		goto end;
+	r = s3_status(rs.status);
+	buf_free(&rs.body);
+	if (r == VP_OK && fflush(f) != 0)
+		r = VP_INTERNAL;
+	if (r == VP_OK)
+		*size = (long long)(ftell(f) - start);
+end:
+	buf_free(&url);
+	return r;
+}
+
+vp_res s3_put_file(const struct cfg *cfg, const char *bucket, const char *key,
+                   const char *content_type, FILE *f, long long size)
+{
+	const struct sigv4_header hs[1] = {{"content-type", content_type}};
+	struct aws_req rq = {.service = "s3",
+	                     .method = "PUT",
+	                     .upload = f,
+	                     .upload_size = size,
+	                     .headers = hs,
+	                     .n_headers = 1};
+	struct aws_resp rs;
+	buf url;
+	vp_res r;
+
+	buf_init(&url, 8192);
+	if ((r = s3_url(cfg, bucket, key, &url)) != VP_OK)
+		goto end;
+	rq.url = url.data;
+	if ((r = aws_send(cfg, &rq, &rs)) != VP_OK)
+		goto end;
+	r = s3_status(rs.status);
+	if (r != VP_OK)
+		log_event(LOG_WARN, "s3_put", "status", rs.status >= 500 ? "5xx" : "4xx", LOG_END);
+	buf_free(&rs.body);
+end:
+	buf_free(&url);
+	return r;
+}
+
+/* base64(MD5(p)): DeleteObjects requires Content-MD5. */
+static vp_res content_md5(const buf *b, char out[32])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (!EVP_Digest(b->data, b->len, md, &mdlen, EVP_md5(), NULL) || mdlen != 16)
+		return VP_INTERNAL;
+	EVP_EncodeBlock((unsigned char *)out, md, 16);
+	return VP_OK;
+}
+
+vp_res s3_delete_objects(const struct cfg *cfg, const char *bucket, const char *const *keys,
+                         size_t n)
+{
+	vp_res r = VP_OK;
+
+	for (size_t start = 0; start < n && r == VP_OK; start += 1000) {
+		size_t end = n - start > 1000 ? start + 1000 : n;
+		struct sigv4_header hs[1];
+		struct aws_resp rs;
+		char md5[32];
+		buf body;
+
+		buf_init(&body, (size_t)2 << 20);
+		r = buf_adds(&body, "<Delete><Quiet>true</Quiet>");
+		for (size_t i = start; r == VP_OK && i < end; i++) {
+			xmlChar *k = xmlEncodeSpecialChars(NULL, (const xmlChar *)keys[i]);
+
+			r = k ? buf_printf(&body, "<Object><Key>%s</Key></Object>", (const char *)k)
+			      : VP_NOMEM;
+			xmlFree(k);
+		}
+		if (r == VP_OK)
+			r = buf_adds(&body, "</Delete>");
+		if (r == VP_OK)
+			r = content_md5(&body, md5);
+		hs[0] = (struct sigv4_header){"content-md5", md5};
+		if (r == VP_OK)
+			r = s3_call(cfg, "POST", bucket, NULL, "delete", hs, 1, body.data, body.len,
+			            &rs);
+		if (r == VP_OK) {
+			char code[64];
+
+			/* a per-key <Error> in a 200 answer is a failure too */
+			r = s3_status(rs.status);
+			if (r == VP_OK && strstr(buf_str(&rs.body), "<Error>"))
+				r = VP_INTERNAL;
+			xml_error_code(&rs.body, code, sizeof(code));
+			if (r != VP_OK)
+				log_event(LOG_WARN, "s3_delete_objects", "code", code, LOG_END);
+			buf_free(&rs.body);
+		}
+		buf_free(&body);
+	}
 	return r;
 }

@@ -8,6 +8,8 @@
 #ifndef VP_S3_H
 #define VP_S3_H
 
+#include <stdio.h>
+
 #include "buf.h"
 #include "cfg.h"
 #include "vp.h"
@@ -55,6 +57,20 @@ vp_res s3_head_object(const struct cfg *cfg, const char *bucket, const char *key
 
 /* DeleteObject; a missing object is VP_OK. */
 vp_res s3_delete_object(const struct cfg *cfg, const char *bucket, const char *key);
+
+/* GetObject streamed into f (never held in memory); *size gets the bytes
+ * written. */
+vp_res s3_get_to_file(const struct cfg *cfg, const char *bucket, const char *key, FILE *f,
+                      long long *size);
+
+/* PutObject of the size bytes of f, streamed from its current position. */
+vp_res s3_put_file(const struct cfg *cfg, const char *bucket, const char *key,
+                   const char *content_type, FILE *f, long long size);
+
+/* DeleteObjects (at most 1000 keys per call; more are sent in batches).
+ * Missing keys count as deleted. */
+vp_res s3_delete_objects(const struct cfg *cfg, const char *bucket, const char *const *keys,
+                         size_t n);
 
 /* CreateBucket; a bucket we already own is VP_OK. */
 vp_res s3_create_bucket(const struct cfg *cfg, const char *bucket);

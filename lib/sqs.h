@@ -9,6 +9,7 @@
 #define VP_SQS_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 
 #include "cfg.h"
 #include "vp.h"
@@ -22,6 +23,27 @@ vp_res sqs_call(const struct cfg *cfg, const char *action, struct json_object *r
 
 /* SendMessage of body to queue_url. */
 vp_res sqs_send(const struct cfg *cfg, const char *queue_url, const char *body);
+
+struct sqs_message {
+	char *body;         /* owned; sqs_message_free() */
+	char *receipt;      /* owned */
+	long receive_count; /* ApproximateReceiveCount */
+};
+
+void sqs_message_free(struct sqs_message *m); /* accepts NULL; frees the fields */
+
+/* ReceiveMessage of at most one message, long-polling up to wait_s seconds;
+ * visibility_s > 0 overrides the queue's visibility timeout. *got is false
+ * when the wait ended empty. */
+vp_res sqs_receive(const struct cfg *cfg, const char *queue_url, int wait_s, int visibility_s,
+                   struct sqs_message *m, bool *got);
+
+/* DeleteMessage by receipt handle. */
+vp_res sqs_delete(const struct cfg *cfg, const char *queue_url, const char *receipt);
+
+/* ChangeMessageVisibility: the message comes back after seconds (0: now). */
+vp_res sqs_change_visibility(const struct cfg *cfg, const char *queue_url, const char *receipt,
+                             int seconds);
 
 /* GetQueueAttributes on queue_url: VP_OK when the queue answers. */
 vp_res sqs_ping(const struct cfg *cfg, const char *queue_url);

@@ -20,7 +20,11 @@ fi
 make --no-print-directory -s unit 2>&1 | tee tests/out/unit.log
 unit_rc=${PIPESTATUS[0]}
 
+make --no-print-directory -s integration-bin
 if stack/stack.sh --test up >tests/out/stack-up.log 2>&1; then
+	# the clients against the real services, under ASan+UBSan
+	(set -a; . var/test/stack.env; set +a; tests/run-unit.sh build/integration/test_*) 2>&1 |
+		sed 's/^unit:/integration:/' | tee tests/out/integration.log
 	tests/run-e2e.sh 2>&1 | tee tests/out/e2e.log
 	e2e_rc=${PIPESTATUS[0]}
 else
@@ -33,7 +37,8 @@ sum() { sed -n "s/^$1: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p" "tests/ou
 read -r up uf <<<"$(sum unit)"
 read -r ep ef <<<"$(sum e2e)"
 read -r lp lf <<<"$(sum lint)"
-p=$(( ${up:-0} + ${ep:-0} + ${lp:-0} )) f=$(( ${uf:-0} + ${ef:-0} + ${lf:-0} ))
-[ "$unit_rc" -eq 0 ] && [ "$e2e_rc" -eq 0 ] || [ "$f" -gt 0 ] || f=1
+read -r ip if_ <<<"$(sum integration)"
+p=$(( ${up:-0} + ${ep:-0} + ${lp:-0} + ${ip:-0} )) f=$(( ${uf:-0} + ${ef:-0} + ${lf:-0} + ${if_:-0} ))
+[ "$unit_rc" -eq 0 ] && [ "$e2e_rc" -eq 0 ] && [ -n "${ip:-}" ] || [ "$f" -gt 0 ] || f=1
 echo "total: $p passed, $f failed"
 [ "$f" -eq 0 ]

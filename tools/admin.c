@@ -24,7 +24,8 @@
 
 static int usage(void)
 {
-	fputs("usage: vidpipe-admin create-bucket NAME... | check | presign METHOD BUCKET KEY [TTL]\n",
+	fputs("usage: vidpipe-admin create-bucket NAME... | check | presign METHOD BUCKET KEY "
+	      "[TTL]\n",
 	      stderr);
 	return 2;
 }

@@ -14,6 +14,7 @@
 #include "../../lib/cfg.h"
 #include "../../lib/http.h"
 #include "../../lib/json.h"
+#include "../../lib/s3.h"
 
 static void buf_grows_and_stays_terminated(void **state)
 {
@@ -233,6 +234,39 @@ static void cfg_names_the_bad_variable(void **state)
 	buf_free(&err);
 }
 
+static void s3_addressing_styles(void **state)
+{
+	struct cfg c;
+	buf err, u;
+
+	(void)state;
+	set_required_env();
+	buf_init(&err, 256);
+	buf_init(&u, 1024);
+	assert_int_equal(cfg_load(&c, &err), VP_OK);
+	/* AWS, virtual-hosted */
+	assert_int_equal(s3_url(&c, "raw", "a b/c.mp4", &u), VP_OK);
+	assert_string_equal(buf_str(&u), "https://raw.s3.us-east-1.amazonaws.com/a%20b/c.mp4");
+	/* AWS, path style forced */
+	buf_reset(&u);
+	c.s3_path_style = true;
+	assert_int_equal(s3_url(&c, "raw", "k", &u), VP_OK);
+	assert_string_equal(buf_str(&u), "https://s3.us-east-1.amazonaws.com/raw/k");
+	/* an endpoint, path style (the local stack, MinIO) */
+	buf_reset(&u);
+	c.s3_endpoint = "http://127.0.0.1:9000/";
+	assert_int_equal(s3_url(&c, "raw", "k", &u), VP_OK);
+	assert_string_equal(buf_str(&u), "http://127.0.0.1:9000/raw/k");
+	/* an endpoint, virtual-hosted (R2, a CDN-fronted store) */
+	buf_reset(&u);
+	c.s3_path_style = false;
+	c.s3_endpoint = "https://files.example.com";
+	assert_int_equal(s3_url(&c, "raw", NULL, &u), VP_OK);
+	assert_string_equal(buf_str(&u), "https://raw.files.example.com/");
+	buf_free(&u);
+	buf_free(&err);
+}
+
 static void uuids_are_v4_and_checked(void **state)
 {
 	char a[37], b[37];
@@ -282,6 +316,7 @@ int main(void)
 	    cmocka_unit_test(json_floats_are_not_integers),
 	    cmocka_unit_test(cfg_loads_with_defaults),
 	    cmocka_unit_test(cfg_names_the_bad_variable),
+	    cmocka_unit_test(s3_addressing_styles),
 	    cmocka_unit_test(uuids_are_v4_and_checked),
 	    cmocka_unit_test(path_segments),
 	};
