@@ -145,6 +145,39 @@ vp_res http_path_segment(const struct http_req *req, unsigned n, char *out, size
 	}
 }
 
+vp_res http_query_param(const struct http_req *req, const char *name, char *out, size_t size)
+{
+	size_t nlen = strlen(name);
+	const char *p = req->query;
+
+	while (p && *p) {
+		const char *amp = strchr(p, '&');
+		size_t len = amp ? (size_t)(amp - p) : strlen(p);
+
+		if (len > nlen && p[nlen] == '=' && !strncmp(p, name, nlen)) {
+			int dlen = 0;
+			char *v;
+			vp_res r = VP_OK;
+
+			if (len - nlen - 1 > 4096)
+				return VP_TOO_LARGE;
+			v = curl_easy_unescape(NULL, p + nlen + 1, (int)(len - nlen - 1), &dlen);
+			if (!v)
+				return VP_NOMEM;
+			if ((size_t)dlen >= size)
+				r = VP_TOO_LARGE;
+			else if (memchr(v, '\0', (size_t)dlen))
+				r = VP_INVALID;
+			else
+				memcpy(out, v, (size_t)dlen + 1);
+			curl_free(v);
+			return r;
+		}
+		p = amp ? amp + 1 : NULL;
+	}
+	return VP_NOT_FOUND;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Answers                                                                   */
 /* ------------------------------------------------------------------------ */

@@ -86,6 +86,11 @@ void http_fail(struct http_ctx *ctx, vp_res r, const char *what);
  * fit. */
 vp_res http_path_segment(const struct http_req *req, unsigned n, char *out, size_t size);
 
+/* The first value of query parameter name, percent-decoded (by libcurl)
+ * into out. VP_NOT_FOUND when absent, VP_INVALID when it decodes to
+ * something with a NUL, VP_TOO_LARGE when it does not fit. */
+vp_res http_query_param(const struct http_req *req, const char *name, char *out, size_t size);
+
 /* True if s is a canonical lower-case UUID. */
 bool http_is_uuid(const char *s);
 

@@ -1,0 +1,37 @@
+/*
+ * videos.h — the videos routes' reads and writes. All of the videos and
+ * renditions SQL of the API lives here.
+ *
+ * A <video> answer carries pre-signed GET URLs (PLAYBACK_URL_TTL) for each
+ * rendition and the thumbnail once the video is ready, null before. Lists
+ * are newest first with an opaque keyset cursor "<created µs>_<id>", so a
+ * page is stable while new videos arrive.
+ */
+#ifndef VP_VIDEOS_H
+#define VP_VIDEOS_H
+
+#include <json-c/json.h>
+
+#include "buf.h"
+#include "cfg.h"
+#include "vp.h"
+
+/* One page of uid's videos: *out is a JSON array (caller puts it); next
+ * receives the next page's cursor, or stays empty on the last page. cursor
+ * may be NULL for the first page; a malformed one is VP_INVALID. */
+vp_res videos_list(const struct cfg *cfg, const char *uid, int limit, const char *cursor,
+                   struct json_object **out, buf *next);
+
+/* uid's video id as a <video> object; VP_NOT_FOUND for a missing or foreign
+ * one. */
+vp_res videos_get(const struct cfg *cfg, const char *uid, const char *id, struct json_object **out);
+
+/* Sets the title; VP_NOT_FOUND as above. */
+vp_res videos_rename(const char *uid, const char *id, const char *title);
+
+/* Deletes the video, its raw object, every processed object and, for an
+ * upload still in progress, the storage upload. Storage first: if storage
+ * is down nothing is deleted (VP_UNAVAILABLE). */
+vp_res videos_delete(const struct cfg *cfg, const char *uid, const char *id);
+
+#endif
