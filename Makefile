@@ -17,9 +17,11 @@ WARN    := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wvla -Wstrict-prototypes
 HARDEN  := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(HARDEN)
-CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CFLAGS  += $(shell pkg-config --cflags $(PKGS) $(AVPKGS) 2>/dev/null)
 LDFLAGS += -pie -Wl,-z,relro,-z,now
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# only what links lib/transcode.c needs the FFmpeg libraries
+AVLIBS  := $(shell pkg-config --libs $(AVPKGS) 2>/dev/null) -lm
 
 B := build
 
@@ -28,7 +30,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 CGI_SRC := $(wildcard cgi-bin/*.c)
 CGI_BIN := $(CGI_SRC:%.c=%)
 TOOLS   := tools/vidpipe-admin
-WORKERS := worker/vidpipe-maint
+WORKERS := worker/vidpipe-maint worker/vidpipe-worker
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 ASAN_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/asan/%)
@@ -54,23 +56,23 @@ tools/vidpipe-%: tools/%.c $(B)/libvidpipe.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libvidpipe.a $(LDLIBS)
 
 worker/vidpipe-%: worker/%.c $(B)/libvidpipe.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libvidpipe.a $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libvidpipe.a $(LDLIBS) $(AVLIBS)
 
 # Unit tests: once plain, once under AddressSanitizer + UBSan.
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 $(B)/unit/%: tests/unit/%.c $(LIB_SRC) lib/*.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS) $(AVLIBS) $(shell pkg-config --libs cmocka)
 $(B)/asan/%: tests/unit/%.c $(LIB_SRC) lib/*.h
 	@mkdir -p $(@D)
-	$(CC) $(filter-out -D_FORTIFY_SOURCE=2 -O2,$(CFLAGS)) -O1 $(SAN) $(shell pkg-config --cflags cmocka) -o $@ $< $(LIB_SRC) $(LDLIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(filter-out -D_FORTIFY_SOURCE=2 -O2,$(CFLAGS)) -O1 $(SAN) $(shell pkg-config --cflags cmocka) -o $@ $< $(LIB_SRC) $(LDLIBS) $(AVLIBS) $(shell pkg-config --libs cmocka)
 
 # Integration tests: the clients against the running test stack's services.
 INTEG_SRC := $(wildcard tests/integration/test_*.c)
 INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(B)/integration/%)
 $(B)/integration/%: tests/integration/%.c $(LIB_SRC) lib/*.h
 	@mkdir -p $(@D)
-	$(CC) $(filter-out -D_FORTIFY_SOURCE=2 -O2,$(CFLAGS)) -O1 $(SAN) $(shell pkg-config --cflags cmocka) -o $@ $< $(LIB_SRC) $(LDLIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(filter-out -D_FORTIFY_SOURCE=2 -O2,$(CFLAGS)) -O1 $(SAN) $(shell pkg-config --cflags cmocka) -o $@ $< $(LIB_SRC) $(LDLIBS) $(AVLIBS) $(shell pkg-config --libs cmocka)
 integration-bin: $(INTEG_BIN)
 
 unit: $(UNIT_BIN) $(ASAN_BIN)
@@ -94,7 +96,7 @@ lint:
 	clang-format --dry-run --Werror lib/*.c lib/*.h cgi-bin/*.c tools/*.c worker/*.c tests/unit/*.c tests/integration/*.c
 
 bench/presign-rate: bench/presign_rate.c $(B)/libvidpipe.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libvidpipe.a $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libvidpipe.a $(LDLIBS) $(AVLIBS)
 
 bench: all bench/presign-rate
 	@bench/run.sh

@@ -35,6 +35,8 @@ if [ "$STACK" = test ]; then
 	: "${SQS_VISIBILITY_TIMEOUT:=30}"
 	# small ListParts pages, so every resume in the tests walks several
 	: "${S3_LIST_PARTS_PAGE_SIZE:=2}"
+	# a killed worker comes back fast, and its message soon after
+	: "${SUPERVISE_INTERVAL:=2}" "${WORKER_VISIBILITY_TIMEOUT:=10}"
 elif [ "$STACK" = bench ]; then
 	VAR=$ROOT/var/bench
 	: "${API_PORT:=28000}" "${FRONTEND_PORT:=25173}" "${PG_PORT:=25432}"
@@ -326,7 +328,8 @@ ARGON2_PARALLELISM RATE_LIMIT_AUTH_PER_IP RATE_LIMIT_AUTH_WINDOW
 RATE_LIMIT_LOGIN_FAILURES RATE_LIMIT_LOGIN_FAILURES_WINDOW RATE_LIMIT_API
 RATE_LIMIT_API_WINDOW RATE_LIMIT_UPLOADS RATE_LIMIT_UPLOADS_WINDOW
 S3_LIST_PARTS_PAGE_SIZE MAX_UPLOAD_BYTES UPLOAD_PART_SIZE PART_URL_TTL UPLOAD_TTL
-MAX_ACTIVE_UPLOADS PLAYBACK_URL_TTL"
+MAX_ACTIVE_UPLOADS PLAYBACK_URL_TTL SUPERVISE_INTERVAL WORKER_COUNT
+WORKER_VISIBILITY_TIMEOUT WORKER_MAX_RECEIVES WORKER_WAIT_SECONDS"
 S3_FORCE_PATH_STYLE=true
 : "${LOG_LEVEL:=info}"
 
@@ -405,7 +408,14 @@ start_supervisor() {
 
 stop_supervisor() {
 	stop_pid "$RUN/worker-supervisor.pid" "worker supervisor"
-	pkill -u "$SVC_USER" -f "^$ROOT/worker/vidpipe-" 2>/dev/null || true
+	# workers hand their message back on SIGTERM
+	pkill -TERM -u "$SVC_USER" -f "^$ROOT/worker/vidpipe-" 2>/dev/null || true
+	local i
+	for i in $(seq 1 50); do
+		pgrep -u "$SVC_USER" -f "^$ROOT/worker/vidpipe-" >/dev/null || break
+		sleep 0.1
+	done
+	pkill -KILL -u "$SVC_USER" -f "^$ROOT/worker/vidpipe-" 2>/dev/null || true
 }
 
 # ---------------------------------------------------------------- env file --
