@@ -7,3 +7,6 @@ echo "## auth middleware ($(date -u +%Y-%m-%d), $(nproc) cores)"
 echo
 echo "## uploads ($(date -u +%Y-%m-%d), $(nproc) cores)"
 ./uploads.sh
+echo
+echo "## transcoding ($(date -u +%Y-%m-%d), $(nproc) cores)"
+./transcode.sh

@@ -13,6 +13,18 @@
 #include "log.h"
 
 static CURL *aws_curl;
+static volatile sig_atomic_t *aws_abort;
+
+void aws_set_abort_flag(volatile sig_atomic_t *flag)
+{
+	aws_abort = flag;
+}
+
+static int on_xfer(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	(void)ud, (void)dt, (void)dn, (void)ut, (void)un;
+	return aws_abort && *aws_abort; /* non-zero aborts the transfer */
+}
 
 #define AWS_MAX_RESPONSE ((size_t)8 << 20)
 
@@ -166,6 +178,10 @@ vp_res aws_send(const struct cfg *cfg, const struct aws_req *rq, struct aws_resp
 	curl_easy_setopt(aws_curl, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(aws_curl, CURLOPT_HEADERDATA, rs);
 	curl_easy_setopt(aws_curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (aws_abort) {
+		curl_easy_setopt(aws_curl, CURLOPT_XFERINFOFUNCTION, on_xfer);
+		curl_easy_setopt(aws_curl, CURLOPT_NOPROGRESS, 0L);
+	}
 	if (rq->head)
 		curl_easy_setopt(aws_curl, CURLOPT_NOBODY, 1L);
 	if (rq->upload) {

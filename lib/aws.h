@@ -10,6 +10,7 @@
 #ifndef VP_AWS_H
 #define VP_AWS_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "buf.h"
@@ -38,6 +39,10 @@ struct aws_resp {
 	char etag[128];
 	long long content_length; /* -1 when the answer has none */
 };
+
+/* A flag that, once non-zero, makes any call in progress (a long poll, a
+ * large transfer) end at once with VP_UNAVAILABLE: for SIGTERM handlers. */
+void aws_set_abort_flag(volatile sig_atomic_t *flag);
 
 vp_res aws_send(const struct cfg *cfg, const struct aws_req *rq, struct aws_resp *rs);
 

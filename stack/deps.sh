@@ -12,7 +12,7 @@ libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
 postgresql postgresql-client redis-server redis-tools
 swift swift-proxy swift-account swift-container swift-object
 lighttpd apache2 libapache2-mod-fcgid
-nodejs npm bats ffmpeg cppcheck clang-format wrk procps util-linux iproute2"
+nodejs npm bats ffmpeg cppcheck clang-format wrk procps util-linux iproute2 time file"
 
 missing=""
 for p in $PKGS; do

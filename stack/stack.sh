@@ -5,7 +5,7 @@
 #   stack.sh [--test|--bench] up     start everything (idempotent), print URLs
 #   stack.sh [--test] down           stop everything this script started
 #   stack.sh [--test] web SERVER     (re)start the web server as lighttpd|apache
-#   stack.sh [--test] stop NAME      stop one service (postgres|redis|s3|sqs|web)
+#   stack.sh [--test] stop NAME      stop one service (postgres|redis|s3|sqs|web|worker)
 #   stack.sh [--test] start NAME     start it again (for fault tests)
 #   stack.sh [--test] env            print the stack's env file path
 #
@@ -35,8 +35,9 @@ if [ "$STACK" = test ]; then
 	: "${SQS_VISIBILITY_TIMEOUT:=30}"
 	# small ListParts pages, so every resume in the tests walks several
 	: "${S3_LIST_PARTS_PAGE_SIZE:=2}"
-	# a killed worker comes back fast, and its message soon after
-	: "${SUPERVISE_INTERVAL:=2}" "${WORKER_VISIBILITY_TIMEOUT:=10}"
+	# a killed worker comes back fast, and its message soon after; short
+	# polls, because a poll cut off by a stop still takes the next message
+	: "${SUPERVISE_INTERVAL:=2}" "${WORKER_VISIBILITY_TIMEOUT:=10}" "${WORKER_WAIT_SECONDS:=2}"
 elif [ "$STACK" = bench ]; then
 	VAR=$ROOT/var/bench
 	: "${API_PORT:=28000}" "${FRONTEND_PORT:=25173}" "${PG_PORT:=25432}"
@@ -520,7 +521,7 @@ stop)
 	prepare
 	case ${1:?} in
 	postgres) stop_postgres ;; redis) stop_pid "$RUN/redis.pid" redis ;;
-	s3) stop_s3 ;; sqs) stop_sqs ;; web) stop_web ;;
+	s3) stop_s3 ;; sqs) stop_sqs ;; web) stop_web ;; worker) stop_supervisor ;;
 	*) die "unknown service $1" ;;
 	esac
 	;;
@@ -529,6 +530,11 @@ start)
 	case ${1:?} in
 	postgres) start_postgres ;; redis) start_redis ;;
 	s3) start_s3 ;; sqs) start_sqs ;;
+	worker)
+		SQS_QUEUE_URL=$(grep '^SQS_QUEUE_URL=' "$VAR/stack.env" | cut -d= -f2-)
+		SQS_DLQ_URL=$(grep '^SQS_DLQ_URL=' "$VAR/stack.env" | cut -d= -f2-)
+		start_supervisor
+		;;
 	*) die "unknown service $1" ;;
 	esac
 	;;

@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/aws.h"
 #include "../lib/cfg.h"
 #include "../lib/db.h"
 #include "../lib/http.h"
@@ -185,6 +186,43 @@ static bool on_progress(void *ud, int pct)
 /* ------------------------------------------------------------------------ */
 /* Files                                                                     */
 /* ------------------------------------------------------------------------ */
+
+static const char *tmp_dir(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	return t && *t ? t : "/tmp";
+}
+
+static void remove_tree(const char *dir);
+
+/* Job folders of workers that no longer run (killed with -9, or the machine
+ * stopped) are removed when a worker starts. */
+static void sweep_stale_jobs(void)
+{
+	DIR *d = opendir(tmp_dir());
+	struct dirent *e;
+	char p[4200];
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char *end;
+		long pid;
+
+		if (strncmp(e->d_name, "vidpipe-job-", 12) != 0)
+			continue;
+		pid = strtol(e->d_name + 12, &end, 10);
+		if (end == e->d_name + 12 || *end != '-' || pid <= 0)
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno == EPERM)
+			continue; /* its worker still runs */
+		snprintf(p, sizeof(p), "%s/%s", tmp_dir(), e->d_name);
+		log_event(LOG_INFO, "stale_job_removed", "path", e->d_name, LOG_END);
+		remove_tree(p);
+	}
+	closedir(d);
+}
 
 static void remove_tree(const char *dir)
 {
@@ -416,8 +454,10 @@ int main(int argc, char **argv)
 	}
 	buf_free(&err);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	aws_set_abort_flag(&stopping); /* SIGTERM ends a long poll at once */
 	db_setup(cfg.database_url, cfg.dep_timeout_ms, "vidpipe-worker");
 	log_event(LOG_INFO, "start", LOG_END);
+	sweep_stale_jobs();
 	while (!stopping) {
 		struct job j;
 		bool got = false;

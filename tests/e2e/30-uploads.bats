@@ -5,7 +5,10 @@
 
 load helpers
 
+teardown_file() { resume_worker; }
+
 setup_file() {
+	pause_worker
 	export VIDEO_FILE=$BATS_FILE_TMPDIR/clip.mp4
 	make_video "$VIDEO_FILE"
 }

@@ -4,6 +4,10 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
+teardown_file() { resume_worker; }
+
+setup_file() { pause_worker; }
+
 setup() {
 	register_user
 	export VIDPIPE_PASSWORD=$PASSWORD XDG_STATE_HOME=$BATS_TEST_TMPDIR/state

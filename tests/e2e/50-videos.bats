@@ -4,6 +4,10 @@
 
 load helpers
 
+teardown_file() { resume_worker; }
+
+setup_file() { pause_worker; }
+
 setup() {
 	register_user
 	login

@@ -105,6 +105,23 @@ check_renditions() {
 	check_renditions "$BATS_FILE_TMPDIR/small_silent.mp4" no
 }
 
+@test "progress is recorded while processing" {
+	ffmpeg -v error -y -f lavfi -i testsrc2=size=1280x720:rate=30 -t 20 -c:v libx264 -preset ultrafast \
+		"$BATS_TEST_TMPDIR/long.mp4"
+	upload_whole "$BATS_TEST_TMPDIR/long.mp4"
+	seen=
+	for i in $(seq 1 240); do
+		api GET "/videos/$VIDEO_ID" -H "Authorization: Bearer $TOKEN"
+		p=$(jq -r .video.progress <<<"$BODY")
+		st=$(jq -r .video.status <<<"$BODY")
+		[ "$st" = processing ] && [ "$p" -gt 0 ] && [ "$p" -lt 100 ] && seen=$p
+		[ "$st" = ready ] && break
+		sleep 0.25
+	done
+	[ -n "$seen" ]
+	[ "$(jq -r .video.progress <<<"$BODY")" = 100 ]
+}
+
 @test "a 60 fps source is capped at 30 fps at 480p and below" {
 	upload_whole "$BATS_FILE_TMPDIR/sixty.mp4"
 	wait_video ready
@@ -151,12 +168,43 @@ check_renditions() {
 		"$BATS_TEST_TMPDIR/long.mp4"
 	upload_whole "$BATS_TEST_TMPDIR/long.mp4"
 	wait_video processing 60
-	pkill -KILL -f "^$ROOT/worker/vidpipe-worker" || true
+	killed=$(pgrep -f "^$ROOT/worker/vidpipe-worker" | head -n 1)
+	[ -n "$killed" ]
+	kill -KILL "$killed"
 	# the supervisor starts a new worker; the message reappears after the
 	# visibility timeout (10 s in the test stack) and is done again
 	wait_video ready 180
 	[ "$(psql_value "select count(*) from renditions where video_id = '$VIDEO_ID'")" = 3 ]
 	check_renditions "$BATS_TEST_TMPDIR/long.mp4" no
+	# the killed worker's job folder was swept by the next one
+	! ls -d /tmp/vidpipe-job-"$killed"-* 2>/dev/null
+}
+
+@test "SIGTERM hands the message back at once; the job still ends ready" {
+	ffmpeg -v error -y -f lavfi -i testsrc2=size=1280x720:rate=30 -t 20 -c:v libx264 -preset ultrafast \
+		"$BATS_TEST_TMPDIR/long.mp4"
+	upload_whole "$BATS_TEST_TMPDIR/long.mp4"
+	wait_video processing 60
+	stopped=$(pgrep -f "^$ROOT/worker/vidpipe-worker" | head -n 1)
+	kill -TERM "$stopped"
+	for i in $(seq 1 50); do pgrep -f "^$ROOT/worker/vidpipe-worker" >/dev/null || break; sleep 0.1; done
+	grep -q '"event":"stop"' "$VAR_DIR/log/worker.log"
+	wait_video ready 120
+	[ "$(psql_value "select count(*) from renditions where video_id = '$VIDEO_ID'")" = 3 ]
+	# SIGTERM is a clean exit: its own job folder is gone
+	! ls -d /tmp/vidpipe-job-"$stopped"-* 2>/dev/null
+}
+
+@test "rotation metadata is honoured: a 640x360 picture marked 90° becomes portrait renditions" {
+	# FFmpeg 5.1 writes the display matrix on a stream copy, not when encoding
+	ffmpeg -v error -y -f lavfi -i testsrc2=size=640x360:rate=30 -t 2 -c:v libx264 -preset ultrafast \
+		"$BATS_TEST_TMPDIR/flat.mp4"
+	ffmpeg -v error -y -i "$BATS_TEST_TMPDIR/flat.mp4" -c copy -metadata:s:v:0 rotate=90 \
+		"$BATS_TEST_TMPDIR/rotated.mp4"
+	upload_whole "$BATS_TEST_TMPDIR/rotated.mp4"
+	wait_video ready
+	[ "$(jq -r .video.width <<<"$BODY")x$(jq -r .video.height <<<"$BODY")" = 360x640 ]
+	[ "$(jq -c '[.video.renditions[] | [.name, .width, .height]]' <<<"$BODY")" = '[["360p",360,640]]' ]
 }
 
 @test "a video of another user is 404, even when ready" {

@@ -7,6 +7,7 @@ load helpers
 
 teardown() {
 	# whatever happened, leave every service running for the next suite
+	stack start worker || true
 	stack start postgres || true
 	stack start redis || true
 	stack start s3 || true
@@ -84,6 +85,7 @@ check_outage() { # check_outage SERVICE CHECK_NAME
 		PARTS=$(complete_body $(seq 1 "$n"))
 	}
 	upload_parts_only "$BATS_TEST_TMPDIR/v.mp4"
+	pause_worker # so the queue can be inspected
 	stack stop sqs
 	complete_upload "$PARTS"
 	expect_status 202
@@ -96,4 +98,34 @@ check_outage() { # check_outage SERVICE CHECK_NAME
 	# a second maintenance run sends nothing more
 	run_maint
 	[ "$(psql_value "select attempts from outbox where video_id = '$VIDEO_ID'")" = 1 ]
+	resume_worker
+}
+
+@test "storage down while a job waits: retried, then after 5 receives the video fails and the message is dead-lettered" {
+	wait_healthy 30
+	register_user
+	login
+	make_video "$BATS_TEST_TMPDIR/v.mp4" 0.5
+	pause_worker
+	upload_whole "$BATS_TEST_TMPDIR/v.mp4"
+	stack stop s3
+	stack start worker
+	# 5 deliveries, 5 s apart: the last marks the video failed
+	for i in $(seq 1 120); do
+		[ "$(psql_value "select status from videos where id = '$VIDEO_ID'")" = failed ] && break
+		sleep 0.5
+	done
+	[ "$(psql_value "select status from videos where id = '$VIDEO_ID'")" = failed ]
+	[ "$(grep -c "\"event\":\"job_retry\".*$VIDEO_ID" "$VAR_DIR/log/worker.log")" -ge 5 ]
+	# the next receive moves the message to the dead-letter queue
+	found=
+	for i in $(seq 1 30); do
+		out=$(sqs_call ReceiveMessage "{\"QueueUrl\":\"$SQS_DLQ_URL\",\"MaxNumberOfMessages\":10,\"WaitTimeSeconds\":1}")
+		if jq -e --arg v "$VIDEO_ID" '[.Messages // [] | .[] | .Body | fromjson | select(.video_id == $v)] | length > 0' <<<"$out" >/dev/null; then
+			found=1
+			break
+		fi
+	done
+	[ -n "$found" ]
+	stack start s3
 }

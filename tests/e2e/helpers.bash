@@ -221,3 +221,17 @@ presign_at() {
 	k=$(hm "hexkey:$k" aws4_request)
 	echo "$base?$q&X-Amz-Signature=$(hm "hexkey:$k" "$sts")"
 }
+
+# Suites that look at the queue or at `queued` videos pause the worker (and
+# the maintenance loop) and leave the queue empty for the next suite.
+# A long poll cut off by the stop stays registered with the queue until its
+# wait ends (2 s in the test stack) and would still take the next message:
+# wait it out.
+pause_worker() {
+	stack stop worker
+	sleep 2.5
+}
+resume_worker() {
+	sqs_call PurgeQueue "{\"QueueUrl\":\"$SQS_QUEUE_URL\"}" >/dev/null || true
+	stack start worker
+}

@@ -15,11 +15,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../lib/json.h"
 #include "../../lib/s3.h"
 #include "../../lib/sqs.h"
 
 static struct cfg cfg;
 static char key[128];
+static char queue[1024]; /* a queue of this test's own: the worker drains the shared one */
 
 static int setup(void **state)
 {
@@ -34,12 +36,32 @@ static int setup(void **state)
 	}
 	snprintf(key, sizeof(key), "integration/%d/clip data.bin", (int)getpid());
 	buf_free(&err);
+	{
+		struct json_object *req = json_object_new_object(), *out = NULL;
+		char name[64];
+		const char *url;
+
+		snprintf(name, sizeof(name), "vidpipe-integration-%d", (int)getpid());
+		json_object_object_add(req, "QueueName", json_object_new_string(name));
+		if (sqs_call(&cfg, "CreateQueue", req, &out) != VP_OK ||
+		    json_field_str(out, "QueueUrl", &url) != VP_OK)
+			return -1;
+		snprintf(queue, sizeof(queue), "%s", url);
+		json_object_put(req);
+		json_object_put(out);
+	}
 	return 0;
 }
 
 static int teardown(void **state)
 {
+	struct json_object *req = json_object_new_object(), *out = NULL;
+
 	(void)state;
+	json_object_object_add(req, "QueueUrl", json_object_new_string(queue));
+	sqs_call(&cfg, "DeleteQueue", req, &out);
+	json_object_put(req);
+	json_object_put(out);
 	curl_global_cleanup();
 	return 0;
 }
@@ -93,58 +115,47 @@ static void s3_get_of_a_missing_object_writes_nothing(void **state)
 
 static void sqs_send_receive_return_delete(void **state)
 {
-	char body[64];
+	const char *body = "{\"integration\":true}";
 	struct sqs_message m;
 	bool got;
 
 	(void)state;
-	snprintf(body, sizeof(body), "{\"integration\":%d}", (int)getpid());
-	/* a queue of its own would need CreateQueue; the test queue is shared
-	 * with other suites, so messages not ours are put back at once */
-	assert_int_equal(sqs_send(&cfg, cfg.sqs_queue_url, body), VP_OK);
-	for (int i = 0; i < 20; i++) {
-		assert_int_equal(sqs_receive(&cfg, cfg.sqs_queue_url, 1, 30, &m, &got), VP_OK);
-		if (got && !strcmp(m.body, body))
-			break;
-		if (got) { /* another suite's: straight back to the queue */
-			sqs_change_visibility(&cfg, cfg.sqs_queue_url, m.receipt, 0);
-			sqs_message_free(&m);
-		}
-		got = false;
-	}
+	assert_int_equal(sqs_send(&cfg, queue, body), VP_OK);
+	assert_int_equal(sqs_receive(&cfg, queue, 2, 30, &m, &got), VP_OK);
 	assert_true(got);
-	assert_true(m.receive_count >= 1);
+	assert_string_equal(m.body, body);
+	assert_int_equal(m.receive_count, 1);
+	/* hidden now: a second receive finds nothing */
+	{
+		struct sqs_message n;
+		bool again = true;
+
+		assert_int_equal(sqs_receive(&cfg, queue, 1, 0, &n, &again), VP_OK);
+		assert_false(again);
+		sqs_message_free(&n);
+	}
 	/* visibility 0: it comes straight back, counted once more */
-	assert_int_equal(sqs_change_visibility(&cfg, cfg.sqs_queue_url, m.receipt, 0), VP_OK);
+	assert_int_equal(sqs_change_visibility(&cfg, queue, m.receipt, 0), VP_OK);
 	sqs_message_free(&m);
-	for (int i = 0; i < 20; i++) {
-		assert_int_equal(sqs_receive(&cfg, cfg.sqs_queue_url, 1, 30, &m, &got), VP_OK);
-		if (got && !strcmp(m.body, body))
-			break;
-		if (got) { /* another suite's: straight back to the queue */
-			sqs_change_visibility(&cfg, cfg.sqs_queue_url, m.receipt, 0);
-			sqs_message_free(&m);
-		}
-		got = false;
-	}
+	assert_int_equal(sqs_receive(&cfg, queue, 2, 30, &m, &got), VP_OK);
 	assert_true(got);
-	assert_true(m.receive_count >= 2);
-	assert_int_equal(sqs_delete(&cfg, cfg.sqs_queue_url, m.receipt), VP_OK);
+	assert_int_equal(m.receive_count, 2);
+	assert_int_equal(sqs_delete(&cfg, queue, m.receipt), VP_OK);
+	sqs_message_free(&m);
+	/* deleted: gone for good */
+	assert_int_equal(sqs_receive(&cfg, queue, 1, 0, &m, &got), VP_OK);
+	assert_false(got);
 	sqs_message_free(&m);
 }
 
-static void sqs_long_poll_on_an_empty_queue_waits_and_ends_empty(void **state)
+static void sqs_long_poll_on_an_empty_queue_ends_empty(void **state)
 {
 	struct sqs_message m;
 	bool got = true;
 
 	(void)state;
-	/* the dead-letter queue is empty in the test stack's normal course */
-	if (!cfg.sqs_dlq_url)
-		skip();
-	assert_int_equal(sqs_receive(&cfg, cfg.sqs_dlq_url, 1, 0, &m, &got), VP_OK);
-	if (got) /* something real was dead-lettered: put it back */
-		sqs_change_visibility(&cfg, cfg.sqs_dlq_url, m.receipt, 0);
+	assert_int_equal(sqs_receive(&cfg, queue, 1, 0, &m, &got), VP_OK);
+	assert_false(got);
 	sqs_message_free(&m);
 }
 
@@ -154,7 +165,7 @@ int main(void)
 	    cmocka_unit_test(s3_put_head_get_delete_a_file),
 	    cmocka_unit_test(s3_get_of_a_missing_object_writes_nothing),
 	    cmocka_unit_test(sqs_send_receive_return_delete),
-	    cmocka_unit_test(sqs_long_poll_on_an_empty_queue_waits_and_ends_empty),
+	    cmocka_unit_test(sqs_long_poll_on_an_empty_queue_ends_empty),
 	};
 	return cmocka_run_group_tests_name("clients", tests, setup, teardown);
 }
