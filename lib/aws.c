@@ -32,7 +32,21 @@ struct aws_io {
 	struct aws_resp *rs;
 	FILE *download;
 	CURL *curl;
+	FILE *upload;
+	long long upload_left; /* never read past the bytes this request sends */
 };
+
+static size_t on_read(char *p, size_t size, size_t n, void *ud)
+{
+	struct aws_io *io = ud;
+	size_t want = size * n;
+
+	if ((long long)want > io->upload_left)
+		want = (size_t)io->upload_left;
+	want = want ? fread(p, 1, want, io->upload) : 0;
+	io->upload_left -= (long long)want;
+	return want;
+}
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
@@ -191,7 +205,10 @@ vp_res aws_send(const struct cfg *cfg, const struct aws_req *rq, struct aws_resp
 		curl_easy_setopt(aws_curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);
 		curl_easy_setopt(aws_curl, CURLOPT_LOW_SPEED_TIME, 30L);
 		curl_easy_setopt(aws_curl, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(aws_curl, CURLOPT_READDATA, rq->upload);
+		io.upload = rq->upload;
+		io.upload_left = rq->upload_size;
+		curl_easy_setopt(aws_curl, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(aws_curl, CURLOPT_READDATA, &io);
 		curl_easy_setopt(aws_curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)rq->upload_size);
 	} else if (rq->download) {
 		curl_easy_setopt(aws_curl, CURLOPT_TIMEOUT_MS, 0L);

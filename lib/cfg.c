@@ -171,6 +171,15 @@ vp_res cfg_load(struct cfg *c, buf *err)
 	if ((r = cfg_long("S3_LIST_PARTS_PAGE_SIZE", 1000, 1, 1000, &c->s3_list_page, err)) !=
 	    VP_OK)
 		return r;
+	{
+		long t;
+
+		/* S3 parts are 5 MiB at least, and a single PUT 5 GiB at most */
+		if ((r = cfg_long("S3_MULTIPART_THRESHOLD", 64L << 20, 5L << 20, 5L << 30, &t,
+		                  err)) != VP_OK)
+			return r;
+		c->s3_multipart_threshold = t;
+	}
 	if ((r = cfg_long("DEPENDENCY_TIMEOUT_MS", 3000, 100, 60000, &c->dep_timeout_ms, err)) !=
 	    VP_OK)
 		return r;

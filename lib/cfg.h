@@ -23,8 +23,9 @@ struct cfg {
 	const char *aws_secret_access_key;
 	const char *s3_endpoint; /* e.g. http://127.0.0.1:8080; AWS when unset */
 	bool s3_path_style;
-	long s3_list_page;        /* ListParts page size (1..1000) */
-	const char *sqs_endpoint; /* SQS JSON endpoint; AWS when unset */
+	long s3_list_page;                /* ListParts page size (1..1000) */
+	long long s3_multipart_threshold; /* PutObject above this goes multipart */
+	const char *sqs_endpoint;         /* SQS JSON endpoint; AWS when unset */
 	const char *s3_bucket_raw;
 	const char *s3_bucket_processed;
 	const char *sqs_queue_url;

@@ -508,22 +508,26 @@ end:
 	return r;
 }
 
-vp_res s3_put_file(const struct cfg *cfg, const char *bucket, const char *key,
-                   const char *content_type, FILE *f, long long size)
+/* One PUT of len bytes of f from its current position, to bucket/key with
+ * an optional query (a part); the answer's ETag into etag. */
+static vp_res s3_put_stream(const struct cfg *cfg, const char *bucket, const char *key,
+                            const char *query, const char *content_type, FILE *f, long long len,
+                            char etag[128])
 {
 	const struct sigv4_header hs[1] = {{"content-type", content_type}};
 	struct aws_req rq = {.service = "s3",
 	                     .method = "PUT",
 	                     .upload = f,
-	                     .upload_size = size,
+	                     .upload_size = len,
 	                     .headers = hs,
-	                     .n_headers = 1};
+	                     .n_headers = content_type ? 1 : 0};
 	struct aws_resp rs;
 	buf url;
 	vp_res r;
 
 	buf_init(&url, 8192);
-	if ((r = s3_url(cfg, bucket, key, &url)) != VP_OK)
+	if ((r = s3_url(cfg, bucket, key, &url)) != VP_OK ||
+	    (query && (r = buf_printf(&url, "?%s", query)) != VP_OK))
 		goto end;
 	rq.url = url.data;
 	if ((r = aws_send(cfg, &rq, &rs)) != VP_OK)
@@ -531,10 +535,55 @@ vp_res s3_put_file(const struct cfg *cfg, const char *bucket, const char *key,
 	r = s3_status(rs.status);
 	if (r != VP_OK)
 		log_event(LOG_WARN, "s3_put", "status", rs.status >= 500 ? "5xx" : "4xx", LOG_END);
+	if (etag)
+		memcpy(etag, rs.etag, 128);
 	buf_free(&rs.body);
 end:
 	buf_free(&url);
 	return r;
+}
+
+static vp_res s3_put_multipart(const struct cfg *cfg, const char *bucket, const char *key,
+                               const char *content_type, FILE *f, long long size)
+{
+	long long ps = cfg->s3_multipart_threshold;
+	size_t n = (size_t)((size + ps - 1) / ps);
+	struct s3_part *parts = calloc(n, sizeof(*parts));
+	buf id, q;
+	vp_res r = VP_NOMEM;
+
+	buf_init(&id, 2048);
+	buf_init(&q, 4096);
+	if (!parts || (r = s3_create_multipart(cfg, bucket, key, content_type, &id)) != VP_OK)
+		goto end;
+	for (size_t i = 0; i < n; i++) {
+		long long len = size - (long long)i * ps < ps ? size - (long long)i * ps : ps;
+
+		buf_reset(&q);
+		if ((r = buf_printf(&q, "partNumber=%zu&uploadId=", i + 1)) != VP_OK ||
+		    (r = sigv4_uri_encode(&q, id.data, id.len, false)) != VP_OK ||
+		    (r = s3_put_stream(cfg, bucket, key, q.data, NULL, f, len, parts[i].etag)) !=
+		        VP_OK)
+			break;
+		parts[i].number = (int)i + 1;
+	}
+	if (r == VP_OK)
+		r = s3_complete_multipart(cfg, bucket, key, id.data, parts, n);
+	if (r != VP_OK && id.len)
+		s3_abort_multipart(cfg, bucket, key, id.data);
+end:
+	free(parts);
+	buf_free(&id);
+	buf_free(&q);
+	return r;
+}
+
+vp_res s3_put_file(const struct cfg *cfg, const char *bucket, const char *key,
+                   const char *content_type, FILE *f, long long size)
+{
+	if (size > cfg->s3_multipart_threshold)
+		return s3_put_multipart(cfg, bucket, key, content_type, f, size);
+	return s3_put_stream(cfg, bucket, key, NULL, content_type, f, size, NULL);
 }
 
 /* base64(MD5(p)): DeleteObjects requires Content-MD5. */

@@ -63,7 +63,9 @@ vp_res s3_delete_object(const struct cfg *cfg, const char *bucket, const char *k
 vp_res s3_get_to_file(const struct cfg *cfg, const char *bucket, const char *key, FILE *f,
                       long long *size);
 
-/* PutObject of the size bytes of f, streamed from its current position. */
+/* PutObject of the size bytes of f, streamed from its current position;
+ * above S3_MULTIPART_THRESHOLD a multipart upload in parts of that size
+ * (aborted if any part fails). */
 vp_res s3_put_file(const struct cfg *cfg, const char *bucket, const char *key,
                    const char *content_type, FILE *f, long long size);
 

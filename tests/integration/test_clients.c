@@ -100,6 +100,38 @@ static void s3_put_head_get_delete_a_file(void **state)
 	fclose(out);
 }
 
+static void s3_put_above_the_threshold_goes_multipart(void **state)
+{
+	FILE *in = tmpfile(), *out = tmpfile();
+	long long size = 12LL << 20, got = 0; /* 5 + 5 + 2 MiB parts */
+	const char *keys[1] = {key};
+	char a[65536], b[65536];
+	struct cfg c = cfg;
+
+	(void)state;
+	c.s3_multipart_threshold = 5LL << 20;
+	for (long long i = 0; i < size; i += (long long)sizeof(a)) {
+		for (size_t k = 0; k < sizeof(a); k++)
+			a[k] = (char)((i / (long long)sizeof(a) * 31 + (long long)k) & 0xff);
+		fwrite(a, 1, sizeof(a), in);
+	}
+	rewind(in);
+	assert_int_equal(s3_put_file(&c, c.s3_bucket_processed, key, "video/mp4", in, size), VP_OK);
+	assert_int_equal(s3_head_object(&c, c.s3_bucket_processed, key, &got), VP_OK);
+	assert_int_equal(got, size);
+	assert_int_equal(s3_get_to_file(&c, c.s3_bucket_processed, key, out, &got), VP_OK);
+	rewind(in);
+	rewind(out);
+	for (long long done = 0; done < size; done += (long long)sizeof(a)) {
+		assert_int_equal(fread(a, 1, sizeof(a), in), sizeof(a));
+		assert_int_equal(fread(b, 1, sizeof(b), out), sizeof(b));
+		assert_memory_equal(a, b, sizeof(a));
+	}
+	assert_int_equal(s3_delete_objects(&c, c.s3_bucket_processed, keys, 1), VP_OK);
+	fclose(in);
+	fclose(out);
+}
+
 static void s3_get_of_a_missing_object_writes_nothing(void **state)
 {
 	FILE *out = tmpfile();
@@ -163,6 +195,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(s3_put_head_get_delete_a_file),
+	    cmocka_unit_test(s3_put_above_the_threshold_goes_multipart),
 	    cmocka_unit_test(s3_get_of_a_missing_object_writes_nothing),
 	    cmocka_unit_test(sqs_send_receive_return_delete),
 	    cmocka_unit_test(sqs_long_poll_on_an_empty_queue_ends_empty),
