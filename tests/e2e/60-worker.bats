@@ -72,6 +72,10 @@ check_renditions() {
 		fi
 		# the index is at the front (moov before mdat)
 		head -c 4096 "$f" | grep -q moov
+		# a keyframe exactly every 2 s: 0, 2, 4 ...
+		ffprobe -v error -select_streams v:0 -skip_frame nokey -show_entries frame=pts_time \
+			-of csv=p=0 "$f" | awk '{ k = $1 / 2; if ($1 - 2 * int(k + 0.5) > 0.05 || 2 * int(k + 0.5) - $1 > 0.05) bad = 1; n++ }
+			END { exit !(n >= 1 && !bad) }'
 	done
 	curl -sSf "$(jq -r .video.thumbnail_url <<<"$BODY")" -o "$BATS_TEST_TMPDIR/thumb"
 	[ "$(file -b --mime-type "$BATS_TEST_TMPDIR/thumb")" = image/jpeg ]
