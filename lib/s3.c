@@ -189,6 +189,14 @@ static void xml_error_code(const buf *b, char *code, size_t size)
 /* Calls                                                                     */
 /* ------------------------------------------------------------------------ */
 
+/* Appends "uploadId=<upload_id, encoded>" to a query. */
+static vp_res add_upload_id(buf *q, const char *upload_id)
+{
+	vp_res r = buf_adds(q, "uploadId=");
+
+	return r == VP_OK ? sigv4_uri_encode(q, upload_id, strlen(upload_id), false) : r;
+}
+
 /* One signed call on bucket/key with an encoded query. */
 static vp_res s3_call(const struct cfg *cfg, const char *method, const char *bucket,
                       const char *key, const char *query, const struct sigv4_header *hs, size_t nh,
@@ -312,8 +320,8 @@ vp_res s3_list_parts(const struct cfg *cfg, const char *bucket, const char *key,
 		char truncated[8] = "false", next[16] = "";
 
 		buf_reset(&q);
-		if ((r = buf_printf(&q, "max-parts=1000&part-number-marker=%s&uploadId=%s", marker,
-		                    id.data)) != VP_OK)
+		if ((r = buf_printf(&q, "max-parts=%ld&part-number-marker=%s&uploadId=%s",
+		                    cfg->s3_list_page, marker, id.data)) != VP_OK)
 			goto end;
 		if ((r = s3_call(cfg, "GET", bucket, key, q.data, NULL, 0, NULL, 0, &rs)) != VP_OK)
 			goto end;
@@ -392,8 +400,7 @@ vp_res s3_complete_multipart(const struct cfg *cfg, const char *bucket, const ch
 
 	buf_init(&q, 4096);
 	buf_init(&body, (size_t)8 << 20);
-	if ((r = buf_adds(&q, "uploadId=")) != VP_OK ||
-	    (r = sigv4_uri_encode(&q, upload_id, strlen(upload_id), false)) != VP_OK ||
+	if ((r = add_upload_id(&q, upload_id)) != VP_OK ||
 	    (r = buf_adds(&body, "<CompleteMultipartUpload>")) != VP_OK)
 		goto end;
 	for (size_t i = 0; i < n; i++) {
@@ -440,8 +447,7 @@ vp_res s3_abort_multipart(const struct cfg *cfg, const char *bucket, const char 
 	vp_res r;
 
 	buf_init(&q, 4096);
-	if ((r = buf_adds(&q, "uploadId=")) != VP_OK ||
-	    (r = sigv4_uri_encode(&q, upload_id, strlen(upload_id), false)) != VP_OK)
+	if ((r = add_upload_id(&q, upload_id)) != VP_OK)
 		goto end;
 	if ((r = s3_call(cfg, "DELETE", bucket, key, q.data, NULL, 0, NULL, 0, &rs)) != VP_OK)
 		goto end;
@@ -560,8 +566,8 @@ static vp_res s3_put_multipart(const struct cfg *cfg, const char *bucket, const 
 		long long len = size - (long long)i * ps < ps ? size - (long long)i * ps : ps;
 
 		buf_reset(&q);
-		if ((r = buf_printf(&q, "partNumber=%zu&uploadId=", i + 1)) != VP_OK ||
-		    (r = sigv4_uri_encode(&q, id.data, id.len, false)) != VP_OK ||
+		if ((r = buf_printf(&q, "partNumber=%zu&", i + 1)) != VP_OK ||
+		    (r = add_upload_id(&q, id.data)) != VP_OK ||
 		    (r = s3_put_stream(cfg, bucket, key, q.data, NULL, f, len, parts[i].etag)) !=
 		        VP_OK)
 			break;

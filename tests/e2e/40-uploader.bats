@@ -75,6 +75,10 @@ stored_object_is() { # stored_object_is VIDEO_ID FILE
 	[ "$n" = 12 ]
 	# parts 1, 2 and 12 are sent by hand, as a run cut short would have
 	for p in 1 2 "$n"; do put_part "$BATS_TEST_TMPDIR/twelve.mp4" "$p"; done
+	# the test stack lists two parts per page (stack.sh), so three held parts
+	# come back only if every page of ListParts is read
+	api GET "/uploads/$UPLOAD_ID" -H "Authorization: Bearer $TOKEN"
+	[ "$(jq -c '[.upload.parts[].part_number]' <<<"$BODY")" = '[1,2,12]' ]
 	mkdir -p "$XDG_STATE_HOME/vidpipe-upload"
 	key=$(printf '%s\n%s\n%s\n%s\n' "$API_URL" "$EMAIL" "$BATS_TEST_TMPDIR/twelve.mp4" \
 		"$(stat -c %s "$BATS_TEST_TMPDIR/twelve.mp4")" | sha256sum | cut -c1-32)
