@@ -136,23 +136,6 @@ static vp_res rds_check(redisReply *rep, redisReply **out)
 	return VP_OK;
 }
 
-vp_res rds_argv(redisReply **out, int argc, const char **argv, const size_t *lens)
-{
-	bool had = rds_ctx != NULL;
-	vp_res r;
-
-	*out = NULL;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		if ((r = rds_connect()) != VP_OK)
-			return r;
-		r = rds_check(redisCommandArgv(rds_ctx, argc, argv, lens), out);
-		if (r != VP_UNAVAILABLE || !had || rds_ctx)
-			return r;
-		had = false; /* a stale connection: one fresh try */
-	}
-	return r;
-}
-
 vp_res rds_cmd(redisReply **out, const char *fmt, ...)
 {
 	bool had = rds_ctx != NULL;

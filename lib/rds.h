@@ -4,7 +4,7 @@
  * Opened lazily, kept across requests, dropped on any I/O error and opened
  * again on the next command (once within the same call, so the first
  * command after a Redis restart succeeds). Every value is passed as an
- * argument (%s / %b in the format, or the argv form), never formatted into
+ * argument (%s / %b in the format, or a script's argv), never formatted into
  * the command text. Replies handed out are the caller's: freeReplyObject().
  */
 #ifndef VP_RDS_H
@@ -21,7 +21,6 @@ void rds_close(void);
 /* One command. An error reply is VP_INTERNAL (VP_UNAVAILABLE for a server
  * that is loading or read-only); no reply is VP_UNAVAILABLE. */
 vp_res rds_cmd(redisReply **out, const char *fmt, ...);
-vp_res rds_argv(redisReply **out, int argc, const char **argv, const size_t *lens);
 
 vp_res rds_ping(void);
 
