@@ -1,7 +1,8 @@
 #!/bin/sh
 # deps.sh — installs what building, running and testing vidpipe needs and is
-# missing: Debian packages (as root, via apt-get) and the npm packages of the
-# local SQS emulator (from its lock file). Quiet and quick when all is there.
+# missing: Debian packages (as root, via apt-get, Chromium for the browser
+# tests among them) and the npm packages of the local SQS emulator and of the
+# web app (from their lock files). Quiet and quick when all is there.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -12,7 +13,8 @@ libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
 postgresql postgresql-client redis-server redis-tools
 swift swift-proxy swift-account swift-container swift-object
 lighttpd apache2 libapache2-mod-fcgid
-nodejs npm bats ffmpeg cppcheck clang-format wrk procps util-linux iproute2 time file"
+nodejs npm bats ffmpeg cppcheck clang-format wrk procps util-linux iproute2 time file
+chromium fonts-dejavu-core"
 
 missing=""
 for p in $PKGS; do
@@ -41,4 +43,10 @@ fi
 if [ ! -d "$ROOT/stack/fauxqs/node_modules/fauxqs" ]; then
 	echo "deps: installing fauxqs (npm ci)"
 	(cd "$ROOT/stack/fauxqs" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
+if [ ! -f "$ROOT/frontend/node_modules/.package-lock.json" ] ||
+	[ "$ROOT/frontend/package-lock.json" -nt "$ROOT/frontend/node_modules/.package-lock.json" ]; then
+	echo "deps: installing the web app's packages (npm ci)"
+	(cd "$ROOT/frontend" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi

@@ -57,7 +57,7 @@ fi
 : "${S3_BUCKET_RAW:=vidpipe-raw}" "${S3_BUCKET_PROCESSED:=vidpipe-processed}"
 : "${SQS_QUEUE_NAME:=vidpipe-jobs}" "${SQS_MAX_RECEIVE_COUNT:=5}"
 : "${FRONTEND_URL:=http://localhost:$FRONTEND_PORT}"
-: "${FRONTEND_DIST:=$ROOT/frontend/dist}"
+: "${FRONTEND_DIST:=$([ "$STACK" = dev ] && echo "$ROOT/frontend/dist" || echo "$VAR/www")}"
 SWIFT_OBJECT_PORT=$SWIFT_PORT_BASE
 SWIFT_CONTAINER_PORT=$((SWIFT_PORT_BASE + 1))
 SWIFT_ACCOUNT_PORT=$((SWIFT_PORT_BASE + 2))
@@ -334,21 +334,19 @@ WORKER_VISIBILITY_TIMEOUT WORKER_MAX_RECEIVES WORKER_WAIT_SECONDS"
 S3_FORCE_PATH_STYLE=true
 : "${LOG_LEVEL:=info}"
 
-# The web app's Content-Security-Policy: its own files, the API, and the
-# storage endpoint (direct uploads and playback).
+# The web app's Content-Security-Policy: nothing but its own scripts, styles
+# and icon, the API, and the storage endpoint (direct part uploads, playback
+# and thumbnails). No inline script or style, no eval, no framing.
 CSP_FOR() {
-	echo "default-src 'self'; connect-src 'self' $API_URL http://$BIND:$API_PORT $AWS_ENDPOINT_URL_S3; media-src 'self' blob: $AWS_ENDPOINT_URL_S3; img-src 'self' data: $AWS_ENDPOINT_URL_S3; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+	echo "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' $AWS_ENDPOINT_URL_S3; media-src $AWS_ENDPOINT_URL_S3; connect-src $API_URL $AWS_ENDPOINT_URL_S3; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'"
 }
 
 start_web() {
 	local server=${1:-$SERVER} CGI_BIN=$ROOT/cgi-bin CSP n
 	CSP=$(CSP_FOR)
 	[ -x "$CGI_BIN/healthz" ] || die "responders are not built (run make)"
-	if [ ! -e "$FRONTEND_DIST/index.html" ]; then
-		mkdir -p "$FRONTEND_DIST"
-		printf '<!doctype html><title>vidpipe</title><p>The web app is not built yet (make -C frontend).</p>\n' \
-			>"$FRONTEND_DIST/index.html"
-	fi
+	# the web app, built for this stack's API origin (a no-op when current)
+	"$ROOT/frontend/build.sh" "$FRONTEND_DIST" "$API_URL" || die "the web app did not build"
 	mkdir -p "$RUN/fcgid"
 	chown "$SVC_USER" "$RUN/fcgid"
 	case $server in

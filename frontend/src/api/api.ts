@@ -1,0 +1,40 @@
+// The API's routes as typed calls, all through the one AuthClient.
+import type { AuthClient } from './auth';
+import type { CreatedUpload, DeviceSession, PartUrl, UploadState, Video } from './types';
+
+const id = (s: string) => encodeURIComponent(s);
+
+export function makeApi(auth: AuthClient) {
+  return {
+    sessions: () => auth.json<{ sessions: DeviceSession[] }>('/auth/sessions'),
+    revokeSession: (sid: string) => auth.json<void>(`/auth/sessions/${id(sid)}`, { method: 'DELETE' }),
+
+    createUpload: (body: { filename: string; size: number; content_type: string; title?: string }) =>
+      auth.json<{ upload: CreatedUpload }>('/uploads', { method: 'POST', body }),
+    signParts: (uploadId: string, partNumbers: number[], signal?: AbortSignal) =>
+      auth.json<{ parts: PartUrl[] }>(`/uploads/${id(uploadId)}/parts`, {
+        method: 'POST',
+        body: { part_numbers: partNumbers },
+        signal,
+      }),
+    getUpload: (uploadId: string) => auth.json<{ upload: UploadState }>(`/uploads/${id(uploadId)}`),
+    completeUpload: (uploadId: string, parts: { part_number: number; etag: string }[], signal?: AbortSignal) =>
+      auth.json<{ video: { id: string; status: string } }>(`/uploads/${id(uploadId)}/complete`, {
+        method: 'POST',
+        body: { parts },
+        signal,
+      }),
+    abortUpload: (uploadId: string) => auth.json<void>(`/uploads/${id(uploadId)}`, { method: 'DELETE' }),
+
+    videos: (limit = 20, cursor?: string | null) =>
+      auth.json<{ videos: Video[]; next_cursor: string | null }>(
+        `/videos?limit=${limit}` + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''),
+      ),
+    video: (vid: string) => auth.json<{ video: Video }>(`/videos/${id(vid)}`),
+    renameVideo: (vid: string, title: string) =>
+      auth.json<{ video: Video }>(`/videos/${id(vid)}`, { method: 'PATCH', body: { title } }),
+    deleteVideo: (vid: string) => auth.json<void>(`/videos/${id(vid)}`, { method: 'DELETE' }),
+  };
+}
+
+export type Api = ReturnType<typeof makeApi>;
