@@ -6,6 +6,9 @@
 #   make test       everything, on a stack of its own (SERVER=lighttpd|apache
 #                   restricts the end-to-end run to one web server)
 #   make unit       unit tests, plain and under ASan+UBSan
+#   make frontend-test  the web app's type check and Vitest unit tests
+#   make browser    browser tests (headless Chromium) against the running
+#                   test stack (stack/stack.sh --test up)
 #   make lint       cppcheck + clang-format check
 #   make bench      benchmarks (results: docs/benchmarks.md)
 
@@ -35,7 +38,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 ASAN_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/asan/%)
 
-.PHONY: all deps up down test unit e2e lint bench clean integration-bin
+.PHONY: all deps up down test unit e2e frontend-test browser lint bench clean integration-bin
 all: $(CGI_BIN) $(TOOLS) $(WORKERS)
 
 deps:
@@ -90,6 +93,12 @@ test: deps
 
 e2e: all
 	@tests/run-e2e.sh
+
+# the web app: type check + Vitest; browser tests against the running test stack
+frontend-test: deps
+	@tests/run-frontend.sh
+browser: all
+	@tests/run-browser.sh
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 --suppress=missingIncludeSystem --inline-suppr -I lib lib cgi-bin tools worker tests/unit tests/integration

@@ -1,0 +1,168 @@
+// harness.mjs — what the browser tests share: the stack's settings, Debian's
+// Chromium through playwright-core (no browser download), one context per
+// test, console errors collected, and a screenshot of every open page in the
+// output folder when a test fails.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export function stackEnv() {
+  const file = process.env.VIDPIPE_ENV;
+  if (!file) throw new Error('VIDPIPE_ENV (the stack.env of a running stack) is not set');
+  const env = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
+    if (m) env[m[1]] = m[2];
+  }
+  return env;
+}
+
+export const ENV = stackEnv();
+export const APP = ENV.FRONTEND_URL;
+export const API = ENV.API_URL;
+export const OUT = process.env.BROWSER_OUT || join(process.cwd(), 'browser-out');
+mkdirSync(OUT, { recursive: true });
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+}
+
+/**
+ * A fresh browser context (its own cookies and storage: another device) with
+ * its console errors collected. `allowErrors(fn)` runs steps that provoke an
+ * error answer on purpose (the browser logs a failed resource load for it).
+ */
+export async function device(browser, opts = {}) {
+  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1200, height: 900 } });
+  const errors = [];
+  let allowed = 0;
+  const page = await context.newPage();
+  const watch = (p) => {
+    p.on('console', (m) => {
+      if (m.type() === 'error' && !allowed) errors.push(`console: ${m.text()}`);
+    });
+    p.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+  };
+  watch(page);
+  context.on('page', watch);
+  return {
+    context,
+    page,
+    errors,
+    async allowErrors(fn) {
+      allowed++;
+      try {
+        return await fn();
+      } finally {
+        // a failed load is logged a moment after the answer
+        await page.waitForTimeout(200);
+        allowed--;
+      }
+    },
+  };
+}
+
+/** Runs body(t); on failure saves a screenshot of every page of `browser` into OUT, then fails. */
+export async function withScreenshots(browser, name, body) {
+  try {
+    await body();
+  } catch (e) {
+    const safe = name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+    let i = 0;
+    for (const ctx of browser.contexts()) {
+      for (const p of ctx.pages()) {
+        const file = join(OUT, `${safe}-${++i}.png`);
+        await p.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+        writeFileSync(join(OUT, `${safe}-${i}.url.txt`), p.url() + '\n');
+        console.error(`# screenshot: ${file}`);
+      }
+    }
+    throw e;
+  }
+}
+
+export const uniqueEmail = (tag) => `${tag}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+
+/** A small real video (854×480, 3 s, H.264 + AAC), made with ffmpeg. */
+export function makeVideo(name = 'sample.mp4', seconds = 3) {
+  const dir = mkdtempSync(join(tmpdir(), 'vidpipe-browser-'));
+  const file = join(dir, name);
+  execFileSync('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc2=size=854x480:rate=30:duration=${seconds}`,
+    '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`,
+    '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', file,
+  ]);
+  return file;
+}
+
+/** Random bytes under a video name: storage takes them, the worker refuses them. */
+export function makeNotAVideo(bytes, name = 'not-a-video.mp4') {
+  const dir = mkdtempSync(join(tmpdir(), 'vidpipe-browser-'));
+  const file = join(dir, name);
+  execFileSync('sh', ['-c', `head -c ${bytes} /dev/urandom > "${file}"`]);
+  return file;
+}
+
+/** The API, straight (for set-up and for checking what the UI did). */
+export async function apiCall(method, path, { token, body } = {}) {
+  const headers = { Origin: APP };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+export async function registerByApi(email, password) {
+  const r = await apiCall('POST', '/auth/register', { body: { email, password } });
+  if (r.status !== 201) throw new Error(`register: ${r.status} ${JSON.stringify(r.body)}`);
+  const l = await apiCall('POST', '/auth/login', { body: { email, password } });
+  if (l.status !== 200) throw new Error(`login: ${l.status}`);
+  return l.body.access_token;
+}
+
+/** Limits the upload speed of a page's network (Chromium's DevTools protocol). */
+export async function throttleUploads(page, bytesPerSecond) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: bytesPerSecond,
+  });
+  return cdp;
+}
+
+/**
+ * Frees 127.0.0.1's sign-in/sign-up allowance (10 a minute): every browser
+ * test signs in from that one address, and the limiter itself is tested by
+ * the end-to-end suite, not here.
+ */
+export function resetAuthLimit() {
+  const u = new URL(ENV.REDIS_URL);
+  const out = execFileSync('redis-cli', [
+    '-h', u.hostname, '-p', u.port || '6379', '-n', u.pathname.slice(1) || '0', '--no-auth-warning',
+    ...(u.password ? ['-a', decodeURIComponent(u.password)] : []),
+    'DEL', 'rl:auth_ip:127.0.0.1',
+  ], { encoding: 'utf8' });
+  if (!/^\d+\s*$/.test(out)) throw new Error(`redis-cli DEL: ${out}`);
+}
+
+/** Signs in through the form. */
+export async function signIn(page, email, password) {
+  await page.goto(APP + '/');
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Your videos' }).waitFor();
+}
