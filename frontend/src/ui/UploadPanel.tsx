@@ -126,7 +126,9 @@ function UploadRow({ item, manager }: { item: UploadItem; manager: UploadManager
     <li className={`upload state-${item.state}`} data-state={item.state}>
       <div className="upload-head">
         <span className="name">{item.name}</span>
-        <span className="state">{STATE[item.state]}</span>
+        <span className="state" aria-live="polite">
+          {STATE[item.state]}
+        </span>
       </div>
       <progress max={100} value={pct} aria-label={`Upload of ${item.name}`} aria-valuetext={`${pct}%`}>
         {pct}%
