@@ -8,5 +8,8 @@ echo
 echo "## uploads ($(date -u +%Y-%m-%d), $(nproc) cores)"
 ./uploads.sh
 echo
+echo "## uploads from the browser ($(date -u +%Y-%m-%d), $(nproc) cores)"
+./browser-upload.sh
+echo
 echo "## transcoding ($(date -u +%Y-%m-%d), $(nproc) cores)"
 ./transcode.sh
