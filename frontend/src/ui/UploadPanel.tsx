@@ -7,6 +7,7 @@ import type { PendingUpload } from '../upload/pending';
 import { bytes, percent, speed, timeLeft, when } from './format';
 
 const STATE: Record<UploadItem['state'], string> = {
+  waiting: 'Waiting',
   starting: 'Starting',
   uploading: 'Uploading',
   paused: 'Paused',

@@ -2,6 +2,9 @@
 // one UploadScheduler per file, remembers unfinished uploads for a reload
 // (pending.ts), and publishes an immutable snapshot for React
 // (useSyncExternalStore). Progress is published at most every 150 ms.
+// Files run two at a time (each with its own parts in flight); the others
+// wait their turn without an upload created for them yet, so dropping many
+// files neither floods the connection nor meets MAX_ACTIVE_UPLOADS at once.
 import type { Api } from '../api/api';
 import { ApiError } from '../api/errors';
 import { RateMeter } from './rate';
@@ -10,6 +13,7 @@ import { UploadScheduler, type SchedulerOptions } from './scheduler';
 import { putPart } from './xhr';
 
 export type UploadItemState =
+  | 'waiting'
   | 'starting'
   | 'uploading'
   | 'paused'
@@ -34,6 +38,7 @@ export interface UploadItem {
 
 interface Entry {
   item: UploadItem;
+  file: File | null; // until its turn comes
   scheduler: UploadScheduler | null;
   meter: RateMeter;
   cancel: boolean;
@@ -65,6 +70,10 @@ function messageOf(e: unknown): string {
 
 let seq = 0;
 
+/** files uploading at the same time */
+export const FILES_AT_ONCE = 2;
+const RUNNING: UploadItemState[] = ['starting', 'uploading', 'completing', 'cancelling'];
+
 export class UploadManager {
   private entries: Entry[] = [];
   private snapshot: UploadItem[] = [];
@@ -90,7 +99,7 @@ export class UploadManager {
   getPending = (): PendingUpload[] => this.pendingSnapshot;
 
   get busy(): boolean {
-    return this.entries.some((e) => ['starting', 'uploading', 'completing', 'cancelling'].includes(e.item.state));
+    return this.entries.some((e) => e.item.state === 'waiting' || RUNNING.includes(e.item.state));
   }
 
   /** Drops remembered uploads the API no longer holds open. */
@@ -108,8 +117,23 @@ export class UploadManager {
 
   add(files: File[]): void {
     for (const file of files) {
-      const entry = this.newEntry(file.name, file.size);
-      void this.start(entry, file);
+      const entry = this.newEntry(file.name, file.size, 'waiting');
+      entry.file = file;
+    }
+    this.pump();
+  }
+
+  /** Starts waiting files, oldest first, while fewer than FILES_AT_ONCE run. */
+  private pump(): void {
+    let running = this.entries.filter((e) => RUNNING.includes(e.item.state)).length;
+    for (const e of [...this.entries].reverse()) {
+      if (running >= FILES_AT_ONCE) break;
+      if (e.item.state !== 'waiting' || !e.file) continue;
+      const file = e.file;
+      e.file = null;
+      running++;
+      this.set(e, { state: 'starting' });
+      void this.start(e, file).finally(() => this.pump());
     }
   }
 
@@ -124,12 +148,19 @@ export class UploadManager {
 
   resume(key: string): void {
     const e = this.find(key);
-    if (e?.scheduler && (e.item.state === 'paused' || e.item.state === 'failed')) void this.drive(e);
+    if (e?.scheduler && (e.item.state === 'paused' || e.item.state === 'failed')) {
+      void this.drive(e).finally(() => this.pump());
+    }
   }
 
   async cancel(key: string): Promise<void> {
     const e = this.find(key);
     if (!e || e.item.state === 'done' || e.item.state === 'cancelled' || e.item.state === 'cancelling') return;
+    if (e.item.state === 'waiting') {
+      e.file = null;
+      this.set(e, { state: 'cancelled' });
+      return;
+    }
     e.cancel = true;
     const wasRunning = e.scheduler?.running;
     this.set(e, { state: 'cancelling' });
@@ -151,7 +182,7 @@ export class UploadManager {
     }
     forgetPending(this.userId, p.uploadId);
     this.refreshPending();
-    const entry = this.newEntry(file.name, file.size);
+    const entry = this.newEntry(file.name, file.size, 'starting');
     this.set(entry, { uploadId: p.uploadId, videoId: p.videoId });
     try {
       const { upload } = await this.api.getUpload(p.uploadId);
@@ -180,10 +211,11 @@ export class UploadManager {
 
   // ---------------------------------------------------------------------
 
-  private newEntry(name: string, size: number): Entry {
+  private newEntry(name: string, size: number, state: UploadItemState): Entry {
     const entry: Entry = {
+      file: null,
       item: {
-        key: `u${++seq}`, name, size, state: 'starting', loaded: 0, speed: null, eta: null,
+        key: `u${++seq}`, name, size, state, loaded: 0, speed: null, eta: null,
         error: null, uploadId: null, videoId: null,
       },
       scheduler: null,

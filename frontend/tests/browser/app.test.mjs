@@ -244,3 +244,39 @@ test('uploads pause, resume, survive a reload, and cancel; a file that is not a 
   });
   await d.context.close();
 });
+
+test('several files dropped at once: two upload at a time, the third waits its turn, all arrive', async () => {
+  const email = uniqueEmail('drop');
+  const token = await registerByApi(email, PASSWORD);
+  const d = await device(browser);
+  const { page } = d;
+  await withScreenshots(browser, 'drop-several', async () => {
+    await signIn(page, email, PASSWORD);
+    await throttleUploads(page, 4 * 1024 * 1024);
+    const dt = await page.evaluateHandle(() => {
+      const t = new DataTransfer();
+      for (const n of ['one', 'two', 'three']) {
+        t.items.add(new File([new Uint8Array(6 * 1024 * 1024)], `${n}.mp4`, { type: 'video/mp4' }));
+      }
+      return t;
+    });
+    await page.locator('.drop').dispatchEvent('drop', { dataTransfer: dt });
+    const states = () => page.locator('li.upload').evaluateAll((ls) => ls.map((l) => l.dataset.state));
+    await page.locator('li.upload').nth(2).waitFor();
+    const first = await states();
+    assert.equal(first.filter((s) => s === 'waiting').length, 1, `one waits: ${first}`);
+    let most = 0;
+    for (let i = 0; i < 300; i++) {
+      const s = await states();
+      most = Math.max(most, s.filter((x) => ['starting', 'uploading', 'completing'].includes(x)).length);
+      if (s.every((x) => x === 'done')) break;
+      await page.waitForTimeout(100);
+    }
+    assert.deepEqual(await states(), ['done', 'done', 'done']);
+    assert.equal(most, 2, 'two files at a time');
+    const list = await apiCall('GET', '/videos', { token });
+    assert.deepEqual(list.body.videos.map((v) => v.title).sort(), ['one', 'three', 'two']);
+    assert.deepEqual(d.errors, [], 'no console errors');
+  });
+  await d.context.close();
+});
