@@ -108,9 +108,29 @@ load helpers
 	[ -n "$(header X-Request-Id)" ]
 }
 
-@test "the web app is served on its own port" {
-	run curl -sS -o /dev/null -w '%{http_code}' "$FRONTEND_URL/"
-	[ "$output" = 200 ]
-	run curl -sS -D - -o /dev/null "$FRONTEND_URL/"
-	[[ "$output" == *"Content-Security-Policy"* ]]
+@test "the web app is served on its own port, with a CSP that allows nothing inline" {
+	run curl -sS -D - -o "$BATS_TEST_TMPDIR/index.html" "$FRONTEND_URL/"
+	[[ "$output" == "HTTP/1.1 200"* ]]
+	csp=$(grep -i '^Content-Security-Policy:' <<<"$output" | tr -d '\r')
+	[[ "$csp" == *"default-src 'none'"* ]]
+	[[ "$csp" == *"script-src 'self';"* ]]
+	[[ "$csp" == *"connect-src $API_URL $AWS_ENDPOINT_URL_S3;"* ]]
+	[[ "$csp" != *unsafe-inline* && "$csp" != *unsafe-eval* ]]
+	# the built app, not a placeholder: one module script, no inline script
+	grep -q '<script type="module" crossorigin src="/assets/' "$BATS_TEST_TMPDIR/index.html"
+	[ "$(grep -c '<script>' "$BATS_TEST_TMPDIR/index.html")" = 0 ]
+}
+
+@test "the web app's own paths answer index.html; a missing asset is a 404; assets are cached for good" {
+	run curl -sS -D - -o "$BATS_TEST_TMPDIR/page.html" "$FRONTEND_URL/videos/$(uuidgen 2>/dev/null || cat /proc/sys/kernel/random/uuid)"
+	[[ "$output" == "HTTP/1.1 200"* ]]
+	[[ "$output" == *"Cache-Control: no-cache"* ]]
+	cmp -s "$BATS_TEST_TMPDIR/page.html" <(curl -sS "$FRONTEND_URL/")
+	run curl -sS -o /dev/null -w '%{http_code}' "$FRONTEND_URL/assets/no-such-file.js"
+	[ "$output" = 404 ]
+	asset=$(grep -o '/assets/[^"]*\.js' <(curl -sS "$FRONTEND_URL/") | head -n 1)
+	run curl -sS -D - -o /dev/null "$FRONTEND_URL$asset"
+	[[ "$output" == "HTTP/1.1 200"* ]]
+	[[ "$output" == *"Cache-Control: public, max-age=31536000, immutable"* ]]
+	[[ "$output" == *"Content-Type: "*"/javascript"* ]]
 }
