@@ -157,7 +157,8 @@ export class AuthClient {
   }
 
   async logoutAll(): Promise<void> {
-    await this.request('/auth/logout-all', { method: 'POST' });
+    // with the cookie, so the answer's cleared cookie is taken too
+    await this.request('/auth/logout-all', { method: 'POST' }, true);
     this.drop('signed_out');
   }
 

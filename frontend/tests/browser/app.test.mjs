@@ -75,6 +75,16 @@ test('register, sign in, upload, watch it become ready, play in two qualities, r
     await card.locator('img').waitFor();
     assert.ok(await card.locator('img').evaluate((img) => img.complete && img.naturalWidth > 0), 'the thumbnail loads');
 
+    // the refresh token is a cookie scripts cannot read, and nothing else holds it
+    const jar = (await d.context.cookies(API + '/auth/refresh')).find((c) => c.name === 'refresh_token');
+    assert.ok(jar, 'a refresh cookie is set');
+    assert.equal(jar.httpOnly, true);
+    assert.equal(jar.sameSite, 'Strict');
+    assert.equal(jar.path, '/auth');
+    const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
+    assert.ok(!stored.includes(jar.value), 'the refresh token is not in web storage or document.cookie');
+    assert.ok(!/eyJ[\w-]+\.eyJ/.test(stored), 'no JWT in web storage or document.cookie');
+
     // a reload keeps the session (refresh through the cookie)
     await page.reload();
     await card.locator('[data-status="ready"]').waitFor();
@@ -178,6 +188,10 @@ test('a session signed out from another device sends this one back to sign-in', 
     await b.page.getByRole('button', { name: 'Sign out everywhere…' }).click();
     await b.page.getByRole('button', { name: 'Sign out everywhere', exact: true }).click();
     await b.page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    const left = (await b.context.cookies(API + '/auth/refresh')).filter((c) => c.name === 'refresh_token');
+    assert.deepEqual(left, [], 'the refresh cookie is cleared');
+    const cookie = (await a.context.cookies(API + '/auth/refresh')).find((c) => c.name === 'refresh_token');
+    assert.ok(!cookie || cookie.httpOnly, 'a refresh cookie is HttpOnly');
 
     assert.deepEqual(a.errors, [], 'no console errors in A');
     assert.deepEqual(b.errors, [], 'no console errors in B');
