@@ -117,7 +117,7 @@ export class AuthClient {
   }
 
   async login(email: string, password: string): Promise<Session> {
-    const res = await this.send('/auth/login', { method: 'POST', body: { email, password } }, null, true);
+    const res = await this.send('/auth/login', { method: 'POST', body: { email, password } }, null);
     return this.adopt((await res.json()) as TokenAnswer);
   }
 
@@ -134,7 +134,7 @@ export class AuthClient {
   private async doRefresh(): Promise<Session | null> {
     let res: Response;
     try {
-      res = await this.send('/auth/refresh', { method: 'POST' }, null, true);
+      res = await this.send('/auth/refresh', { method: 'POST' }, null);
     } catch (e) {
       if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
         this.drop('expired');
@@ -148,7 +148,7 @@ export class AuthClient {
   /** Signs this device out; the local state goes whatever the server says. */
   async logout(): Promise<void> {
     try {
-      await this.request('/auth/logout', { method: 'POST' }, true);
+      await this.request('/auth/logout', { method: 'POST' });
     } catch {
       /* the session may be gone already */
     } finally {
@@ -157,14 +157,8 @@ export class AuthClient {
   }
 
   async logoutAll(): Promise<void> {
-    // with the cookie, so the answer's cleared cookie is taken too
-    await this.request('/auth/logout-all', { method: 'POST' }, true);
+    await this.request('/auth/logout-all', { method: 'POST' });
     this.drop('signed_out');
-  }
-
-  /** Ends the local session (after a revoke of the current session, say). */
-  forget(reason: SignOutReason = 'signed_out'): void {
-    this.drop(reason);
   }
 
   /** An authenticated JSON request; resolves to the parsed body (undefined for 204). */
@@ -175,11 +169,11 @@ export class AuthClient {
   }
 
   /** An authenticated request; throws ApiError for anything but 2xx. */
-  async request(path: string, opts: RequestOptions = {}, withCookie = false): Promise<Response> {
+  async request(path: string, opts: RequestOptions = {}): Promise<Response> {
     let session = this.session ?? (await this.refresh());
     if (!session) throw new ApiError(401, 'unauthorized', 'Please sign in.');
     try {
-      return await this.send(path, opts, session.accessToken, withCookie);
+      return await this.send(path, opts, session.accessToken);
     } catch (e) {
       if (!(e instanceof ApiError) || e.status !== 401) throw e;
     }
@@ -188,7 +182,7 @@ export class AuthClient {
     session = this.session && this.session.accessToken !== used ? this.session : await this.refresh();
     if (!session) throw new ApiError(401, 'invalid_token', 'Your session has ended. Please sign in again.');
     try {
-      return await this.send(path, opts, session.accessToken, withCookie);
+      return await this.send(path, opts, session.accessToken);
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) this.drop('expired');
       throw e;
@@ -199,7 +193,6 @@ export class AuthClient {
     path: string,
     opts: RequestOptions,
     token: string | null,
-    withCookie = false,
   ): Promise<Response> {
     const headers: Record<string, string> = {};
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -210,7 +203,9 @@ export class AuthClient {
         method: opts.method ?? 'GET',
         headers,
         body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-        credentials: withCookie ? 'include' : 'omit',
+        // the refresh cookie lives on Path=/auth: every /auth/ call carries
+        // it and takes the Set-Cookie of the answer (login, rotation, clear)
+        credentials: path.startsWith('/auth/') ? 'include' : 'omit',
         signal: opts.signal,
         cache: 'no-store',
       });
