@@ -112,7 +112,6 @@ export function WatchPage({ id }: { id: string }) {
         <>
           <video
             ref={ref}
-            key="player"
             className="player"
             src={current.url}
             poster={video.thumbnail_url ?? undefined}

@@ -21,7 +21,7 @@ function keepUrl(prev: string | null | undefined, next: string | null): string |
   return exp !== null && exp - Date.now() > 10 * 60_000 ? prev : next;
 }
 
-export function mergeFirstPage(prev: Video[] | null, first: Video[], full: boolean): Video[] {
+function mergeFirstPage(prev: Video[] | null, first: Video[], full: boolean): Video[] {
   const old = new Map((prev ?? []).map((v) => [v.id, v]));
   const head = first.map((v) => {
     const o = old.get(v.id);
@@ -115,5 +115,5 @@ export function useVideos() {
     setVideos((prev) => (prev ?? []).filter((o) => o.id !== id));
   }, []);
 
-  return { videos, error, next, loadMore, loadingMore, replace, remove, reload: poll };
+  return { videos, error, next, loadMore, loadingMore, replace, remove };
 }

@@ -6,7 +6,7 @@
 // wait their turn without an upload created for them yet, so dropping many
 // files neither floods the connection nor meets MAX_ACTIVE_UPLOADS at once.
 import type { Api } from '../api/api';
-import { ApiError } from '../api/errors';
+import { ApiError, errorText } from '../api/errors';
 import { RateMeter } from './rate';
 import { forgetPending, loadPending, rememberPending, sameFile, type PendingUpload } from './pending';
 import { UploadScheduler, type SchedulerOptions } from './scheduler';
@@ -62,22 +62,18 @@ export function titleOf(name: string): string {
   return t || name;
 }
 
-function messageOf(e: unknown): string {
-  if (e instanceof ApiError) return e.message;
-  if (e instanceof Error && e.message) return e.message;
-  return 'The upload failed.';
-}
-
 let seq = 0;
 
 /** files uploading at the same time */
-export const FILES_AT_ONCE = 2;
+const FILES_AT_ONCE = 2;
 const RUNNING: UploadItemState[] = ['starting', 'uploading', 'completing', 'cancelling'];
 
 export class UploadManager {
   private entries: Entry[] = [];
   private snapshot: UploadItem[] = [];
-  private pendingSnapshot: PendingUpload[];
+  private stored: PendingUpload[]; // what localStorage holds
+  private pendingSnapshot: PendingUpload[] = []; // stored, less those running here
+  private checked = false;
   private listeners = new Set<() => void>();
   private timer: ReturnType<typeof setTimeout> | null = null;
 
@@ -87,7 +83,8 @@ export class UploadManager {
     private readonly onVideosChanged: () => void,
     private readonly schedulerOptions: SchedulerOptions = {},
   ) {
-    this.pendingSnapshot = loadPending(userId);
+    this.stored = loadPending(userId);
+    this.publish();
   }
 
   subscribe = (fn: () => void): (() => void) => {
@@ -102,17 +99,18 @@ export class UploadManager {
     return this.entries.some((e) => e.item.state === 'waiting' || RUNNING.includes(e.item.state));
   }
 
-  /** Drops remembered uploads the API no longer holds open. */
+  /** Drops remembered uploads the API no longer holds open (once per sign-in). */
   async checkPending(): Promise<void> {
-    for (const p of loadPending(this.userId)) {
+    if (this.checked) return;
+    this.checked = true;
+    for (const p of this.stored) {
       try {
         const { upload } = await this.api.getUpload(p.uploadId);
-        if (upload.status !== 'active') forgetPending(this.userId, p.uploadId);
+        if (upload.status !== 'active') this.forget(p.uploadId);
       } catch (e) {
-        if (e instanceof ApiError && e.status === 404) forgetPending(this.userId, p.uploadId);
+        if (e instanceof ApiError && e.status === 404) this.forget(p.uploadId);
       }
     }
-    this.refreshPending();
   }
 
   add(files: File[]): void {
@@ -180,20 +178,20 @@ export class UploadManager {
     if (!sameFile(p, file)) {
       throw new Error(`That is not the file this upload started with (${p.name}, ${p.size} bytes).`);
     }
-    forgetPending(this.userId, p.uploadId);
-    this.refreshPending();
+    // while it runs here, the entry stands for it (publish() hides it from the list)
     const entry = this.newEntry(file.name, file.size, 'starting');
     this.set(entry, { uploadId: p.uploadId, videoId: p.videoId });
     try {
       const { upload } = await this.api.getUpload(p.uploadId);
-      if (upload.status !== 'active') throw new Error(`This upload is ${upload.status}; start it again.`);
-      rememberPending(this.userId, p);
-      this.refreshPending();
+      if (upload.status !== 'active') {
+        this.forget(p.uploadId);
+        throw new Error(`This upload is ${upload.status}; start it again.`);
+      }
       entry.scheduler = this.scheduler(file, upload.id, upload.part_size, upload.part_count, []);
       entry.scheduler.resumeFrom(upload.parts);
       await this.drive(entry);
     } catch (e) {
-      this.set(entry, { state: 'failed', error: messageOf(e) });
+      this.set(entry, { state: 'failed', error: errorText(e) });
     }
   }
 
@@ -204,8 +202,7 @@ export class UploadManager {
     } catch (e) {
       if (!(e instanceof ApiError && (e.status === 404 || e.status === 409))) throw e;
     }
-    forgetPending(this.userId, p.uploadId);
-    this.refreshPending();
+    this.forget(p.uploadId);
     this.onVideosChanged();
   }
 
@@ -236,7 +233,7 @@ export class UploadManager {
         title: titleOf(file.name),
       });
       this.set(entry, { uploadId: upload.id, videoId: upload.video_id });
-      rememberPending(this.userId, {
+      this.stored = rememberPending(this.userId, {
         uploadId: upload.id, videoId: upload.video_id, name: file.name, size: file.size,
         lastModified: file.lastModified, startedAt: new Date().toISOString(),
       });
@@ -245,7 +242,7 @@ export class UploadManager {
       if (entry.cancel) return void (await this.abortRemote(entry));
       await this.drive(entry);
     } catch (e) {
-      this.set(entry, { state: 'failed', error: messageOf(e) });
+      this.set(entry, { state: 'failed', error: errorText(e) });
     }
   }
 
@@ -282,18 +279,14 @@ export class UploadManager {
         this.set(entry, { state: 'paused', speed: null, eta: null });
         return;
       }
-      forgetPending(this.userId, entry.item.uploadId!);
-      this.refreshPending();
+      this.forget(entry.item.uploadId!);
       this.set(entry, { state: 'done', loaded: entry.item.size, speed: null, eta: null });
       this.onVideosChanged();
     } catch (e) {
       if (entry.cancel) return void (await this.abortRemote(entry));
       // an upload the API no longer holds open cannot be resumed later
-      if (e instanceof ApiError && (e.status === 404 || e.status === 409)) {
-        forgetPending(this.userId, entry.item.uploadId!);
-        this.refreshPending();
-      }
-      this.set(entry, { state: 'failed', speed: null, eta: null, error: messageOf(e) });
+      if (e instanceof ApiError && (e.status === 404 || e.status === 409)) this.forget(entry.item.uploadId!);
+      this.set(entry, { state: 'failed', speed: null, eta: null, error: errorText(e) });
     } finally {
       off();
     }
@@ -306,7 +299,7 @@ export class UploadManager {
       if (uploadId) await this.api.abortUpload(uploadId);
     } catch (e) {
       if (!(e instanceof ApiError && (e.status === 404 || e.status === 409))) {
-        this.set(entry, { state: 'failed', error: `Cancelling failed: ${messageOf(e)}` });
+        this.set(entry, { state: 'failed', error: `Cancelling failed: ${errorText(e)}` });
         entry.cancel = false;
         return;
       }
@@ -316,8 +309,7 @@ export class UploadManager {
     } catch {
       /* the video stays, marked failed ("cancelled") by the API */
     }
-    if (uploadId) forgetPending(this.userId, uploadId);
-    this.refreshPending();
+    if (uploadId) this.forget(uploadId);
     this.set(entry, { state: 'cancelled', speed: null, eta: null });
     this.onVideosChanged();
   }
@@ -331,9 +323,8 @@ export class UploadManager {
     this.publish();
   }
 
-  private refreshPending(): void {
-    const live = new Set(this.entries.map((e) => e.item.uploadId));
-    this.pendingSnapshot = loadPending(this.userId).filter((p) => !live.has(p.uploadId));
+  private forget(uploadId: string): void {
+    this.stored = forgetPending(this.userId, uploadId);
     this.publish();
   }
 
@@ -346,7 +337,11 @@ export class UploadManager {
     this.timer = null;
     this.snapshot = this.entries.map((e) => e.item);
     const live = new Set(this.snapshot.map((i) => i.uploadId));
-    this.pendingSnapshot = this.pendingSnapshot.filter((p) => !live.has(p.uploadId));
+    const pending = this.stored.filter((p) => !live.has(p.uploadId));
+    // a new array only when it changed: useSyncExternalStore compares by identity
+    if (pending.length !== this.pendingSnapshot.length || pending.some((p, k) => p !== this.pendingSnapshot[k])) {
+      this.pendingSnapshot = pending;
+    }
     for (const fn of this.listeners) fn();
   }
 }

@@ -33,12 +33,18 @@ function save(userId: string, list: PendingUpload[]): void {
   }
 }
 
-export function rememberPending(userId: string, p: PendingUpload): void {
-  save(userId, [...loadPending(userId).filter((q) => q.uploadId !== p.uploadId), p]);
+/** Adds p; answers the list as now stored. */
+export function rememberPending(userId: string, p: PendingUpload): PendingUpload[] {
+  const list = [...loadPending(userId).filter((q) => q.uploadId !== p.uploadId), p];
+  save(userId, list);
+  return list;
 }
 
-export function forgetPending(userId: string, uploadId: string): void {
-  save(userId, loadPending(userId).filter((q) => q.uploadId !== uploadId));
+/** Drops one upload; answers the list as now stored. */
+export function forgetPending(userId: string, uploadId: string): PendingUpload[] {
+  const list = loadPending(userId).filter((q) => q.uploadId !== uploadId);
+  save(userId, list);
+  return list;
 }
 
 /** Is `file` the file this upload was started with? */

@@ -51,12 +51,12 @@ export type RunResult = 'completed' | 'paused';
 
 const SIGN_BATCH = 100;
 
-export function defaultBackoff(attempt: number): number {
+function defaultBackoff(attempt: number): number {
   const base = Math.min(15000, 500 * 2 ** (attempt - 1));
   return base / 2 + Math.random() * (base / 2);
 }
 
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     const t = setTimeout(() => {
@@ -72,7 +72,7 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** Worth another try: no answer, a 403 (re-signed first), or a server-side hiccup. */
-export function retryable(status: number): boolean {
+function retryable(status: number): boolean {
   return status === 0 || status === 403 || status === 408 || status === 429 || status >= 500;
 }
 
@@ -83,8 +83,6 @@ function statusOf(e: unknown): number {
 
 export class UploadScheduler {
   readonly parts: PartSpec[];
-  /** the most parts ever in flight at once (for tests and diagnostics) */
-  maxInFlight = 0;
 
   private readonly etags = new Map<number, string>();
   private readonly urls = new Map<number, string>();
@@ -180,7 +178,6 @@ export class UploadScheduler {
       try {
         const url = await this.urlFor(n, signal);
         this.inflight.set(n, 0);
-        this.maxInFlight = Math.max(this.maxInFlight, this.inflight.size);
         const etag = await this.transport.put(
           url,
           this.file.slice(p.start, p.end),

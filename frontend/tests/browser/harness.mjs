@@ -3,6 +3,7 @@
 // test, console errors collected, and a screenshot of every open page in the
 // output folder when a test fails.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,7 +111,7 @@ export function makeVideo(name = 'sample.mp4', seconds = 3) {
 export function makeNotAVideo(bytes, name = 'not-a-video.mp4') {
   const dir = mkdtempSync(join(tmpdir(), 'vidpipe-browser-'));
   const file = join(dir, name);
-  execFileSync('sh', ['-c', `head -c ${bytes} /dev/urandom > "${file}"`]);
+  writeFileSync(file, randomBytes(bytes));
   return file;
 }
 
