@@ -136,23 +136,54 @@ static vp_res rds_check(redisReply *rep, redisReply **out)
 	return VP_OK;
 }
 
-vp_res rds_cmd(redisReply **out, const char *fmt, ...)
+/*
+ * One command on the kept connection: send(ud) writes it and answers the
+ * reply. A connection kept from an earlier request may have died meanwhile
+ * (rds_check closes it on an I/O error); then the command is sent once more
+ * on a new connection. A fresh connection that fails is not tried again.
+ */
+static vp_res rds_roundtrip(redisReply *(*send)(void *ud), void *ud, redisReply **out)
 {
 	bool had = rds_ctx != NULL;
-	va_list ap;
-	vp_res r;
+	vp_res r = VP_UNAVAILABLE;
 
 	*out = NULL;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if ((r = rds_connect()) != VP_OK)
 			return r;
-		va_start(ap, fmt);
-		r = rds_check(redisvCommand(rds_ctx, fmt, ap), out);
-		va_end(ap);
+		r = rds_check(send(ud), out);
 		if (r != VP_UNAVAILABLE || !had || rds_ctx)
 			return r;
 		had = false;
 	}
+	return r;
+}
+
+struct fmt_cmd {
+	const char *fmt;
+	va_list ap;
+};
+
+static redisReply *send_fmt(void *ud)
+{
+	struct fmt_cmd *c = ud;
+	redisReply *rep;
+	va_list ap;
+
+	va_copy(ap, c->ap); /* each attempt reads the arguments afresh */
+	rep = redisvCommand(rds_ctx, c->fmt, ap);
+	va_end(ap);
+	return rep;
+}
+
+vp_res rds_cmd(redisReply **out, const char *fmt, ...)
+{
+	struct fmt_cmd c = {.fmt = fmt};
+	vp_res r;
+
+	va_start(c.ap, fmt);
+	r = rds_roundtrip(send_fmt, &c, out);
+	va_end(c.ap);
 	return r;
 }
 
@@ -166,11 +197,35 @@ vp_res rds_ping(void)
 	return r;
 }
 
+struct eval_cmd {
+	const struct rds_script *s;
+	const char **argv; /* EVALSHA sha nkeys keys... args... */
+	int argc;
+};
+
+/* EVALSHA; when the server does not know the script (restarted, flushed),
+ * EVAL with its source, which caches it again. */
+static redisReply *send_eval(void *ud)
+{
+	struct eval_cmd *c = ud;
+	redisReply *rep = redisCommandArgv(rds_ctx, c->argc, c->argv, NULL);
+
+	if (rep && rep->type == REDIS_REPLY_ERROR && !strncmp(rep->str, "NOSCRIPT", 8)) {
+		freeReplyObject(rep);
+		c->argv[0] = "EVAL";
+		c->argv[1] = c->s->src;
+		rep = redisCommandArgv(rds_ctx, c->argc, c->argv, NULL);
+		c->argv[0] = "EVALSHA";
+		c->argv[1] = c->s->sha;
+	}
+	return rep;
+}
+
 vp_res rds_eval(struct rds_script *s, redisReply **out, int nkeys, int nargs, const char **args)
 {
 	const char *argv[32];
+	struct eval_cmd c = {.s = s, .argv = argv, .argc = 3 + nargs};
 	char nk[16];
-	vp_res r;
 
 	*out = NULL;
 	if (nargs > 28)
@@ -188,24 +243,5 @@ vp_res rds_eval(struct rds_script *s, redisReply **out, int nkeys, int nargs, co
 	argv[2] = nk;
 	for (int i = 0; i < nargs; i++)
 		argv[3 + i] = args[i];
-	for (int attempt = 0; attempt < 2; attempt++) {
-		bool had = rds_ctx != NULL;
-		redisReply *rep;
-
-		if ((r = rds_connect()) != VP_OK)
-			return r;
-		rep = redisCommandArgv(rds_ctx, 3 + nargs, argv, NULL);
-		if (rep && rep->type == REDIS_REPLY_ERROR && !strncmp(rep->str, "NOSCRIPT", 8)) {
-			freeReplyObject(rep);
-			argv[0] = "EVAL";
-			argv[1] = s->src;
-			rep = redisCommandArgv(rds_ctx, 3 + nargs, argv, NULL);
-			argv[0] = "EVALSHA";
-			argv[1] = s->sha;
-		}
-		r = rds_check(rep, out);
-		if (r != VP_UNAVAILABLE || !had || rds_ctx)
-			return r;
-	}
-	return r;
+	return rds_roundtrip(send_eval, &c, out);
 }
