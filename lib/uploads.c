@@ -303,11 +303,26 @@ struct json_object *uploads_json(const struct upload *u)
 	return o;
 }
 
+/* One zeroed element per row of res in *out (NULL for no rows). On failure
+ * res is cleared. */
+static vp_res rows_alloc(PGresult *res, size_t size, void **out)
+{
+	*out = NULL;
+	if (PQntuples(res) == 0)
+		return VP_OK;
+	if (!(*out = calloc((size_t)PQntuples(res), size))) {
+		PQclear(res);
+		return VP_NOMEM;
+	}
+	return VP_OK;
+}
+
 vp_res uploads_outbox_unsent(long grace_s, int limit, struct outbox_row **rows, size_t *n)
 {
 	char g[24], l[16];
 	const char *p[2] = {g, l};
 	PGresult *res;
+	void *mem;
 	vp_res r;
 
 	*rows = NULL;
@@ -319,13 +334,9 @@ vp_res uploads_outbox_unsent(long grace_s, int limit, struct outbox_row **rows, 
 	                 "ORDER BY id LIMIT $2::int",
 	                 2, p, &res)) != VP_OK)
 		return r;
-	if (PQntuples(res) > 0) {
-		*rows = calloc((size_t)PQntuples(res), sizeof(**rows));
-		if (!*rows) {
-			PQclear(res);
-			return VP_NOMEM;
-		}
-	}
+	if ((r = rows_alloc(res, sizeof(**rows), &mem)) != VP_OK)
+		return r;
+	*rows = mem;
 	for (int i = 0; i < PQntuples(res); i++) {
 		(*rows)[i].id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
 		(*rows)[i].payload = strdup(PQgetvalue(res, i, 1));
@@ -363,6 +374,7 @@ vp_res uploads_expired(int limit, struct upload **list, size_t *n)
 	char l[16];
 	const char *p[1] = {l};
 	PGresult *res;
+	void *mem;
 	vp_res r;
 
 	*list = NULL;
@@ -372,13 +384,9 @@ vp_res uploads_expired(int limit, struct upload **list, size_t *n)
 	                 "AND u.expires_at < now() ORDER BY u.expires_at LIMIT $1::int",
 	                 1, p, &res)) != VP_OK)
 		return r;
-	if (PQntuples(res) > 0) {
-		*list = calloc((size_t)PQntuples(res), sizeof(**list));
-		if (!*list) {
-			PQclear(res);
-			return VP_NOMEM;
-		}
-	}
+	if ((r = rows_alloc(res, sizeof(**list), &mem)) != VP_OK)
+		return r;
+	*list = mem;
 	for (int i = 0; i < PQntuples(res); i++)
 		upload_row_at(res, i, &(*list)[i]);
 	*n = (size_t)PQntuples(res);
