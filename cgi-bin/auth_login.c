@@ -27,38 +27,22 @@ static void login_post(struct http_ctx *ctx)
 {
 	struct passwd_params pp = auth_passwd_params(ctx->cfg);
 	const struct cfg *cfg = ctx->cfg;
-	char email[256], ipkey[128], fkey[64];
+	char email[256], fkey[64];
 	const char *pw;
 	size_t pwlen;
 	struct ratelimit rl, fl;
 	struct user u;
 	vp_res r;
 
-	snprintf(ipkey, sizeof(ipkey), "rl:auth_ip:%s",
-	         ctx->req->remote_addr ? ctx->req->remote_addr : "");
-	if ((r = ratelimit_hit(ipkey, cfg->rl_auth_ip, cfg->rl_auth_ip_window, true, &rl)) !=
-	    VP_OK) {
-		http_fail(ctx, r, "rate limit");
+	if (!auth_ip_limit(ctx, &rl))
 		return;
-	}
-	if (!rl.allowed) {
-		ratelimit_deny(ctx, &rl);
-		return;
-	}
 	if (!auth_read_credentials(ctx, email, sizeof(email), &pw, &pwlen)) {
 		ratelimit_headers(ctx, &rl);
 		return;
 	}
 	fail_key(email, fkey, sizeof(fkey));
-	if ((r = ratelimit_hit(fkey, cfg->rl_login_fail, cfg->rl_login_fail_window, false, &fl)) !=
-	    VP_OK) {
-		http_fail(ctx, r, "rate limit");
+	if (!ratelimit_pass(ctx, fkey, cfg->rl_login_fail, cfg->rl_login_fail_window, false, &fl))
 		return;
-	}
-	if (!fl.allowed) {
-		ratelimit_deny(ctx, &fl);
-		return;
-	}
 	ratelimit_headers(ctx, &rl);
 
 	users_init(&u);

@@ -10,7 +10,7 @@
 static void register_post(struct http_ctx *ctx)
 {
 	struct passwd_params pp = auth_passwd_params(ctx->cfg);
-	char email[256], key[128];
+	char email[256];
 	const char *pw;
 	size_t pwlen;
 	struct ratelimit rl;
@@ -18,17 +18,8 @@ static void register_post(struct http_ctx *ctx)
 	struct json_object *o;
 	vp_res r;
 
-	snprintf(key, sizeof(key), "rl:auth_ip:%s",
-	         ctx->req->remote_addr ? ctx->req->remote_addr : "");
-	if ((r = ratelimit_hit(key, ctx->cfg->rl_auth_ip, ctx->cfg->rl_auth_ip_window, true,
-	                       &rl)) != VP_OK) {
-		http_fail(ctx, r, "rate limit");
+	if (!auth_ip_limit(ctx, &rl))
 		return;
-	}
-	if (!rl.allowed) {
-		ratelimit_deny(ctx, &rl);
-		return;
-	}
 	ratelimit_headers(ctx, &rl);
 	if (!auth_read_credentials(ctx, email, sizeof(email), &pw, &pwlen))
 		return;

@@ -90,14 +90,8 @@ static void create_post(struct http_ctx *ctx)
 		return;
 	}
 	snprintf(key, sizeof(key), "rl:uploads:%s", who.uid);
-	if ((r = ratelimit_hit(key, cfg->rl_uploads, cfg->rl_uploads_window, true, &rl)) != VP_OK) {
-		http_fail(ctx, r, "rate limit");
+	if (!ratelimit_pass(ctx, key, cfg->rl_uploads, cfg->rl_uploads_window, true, &rl))
 		return;
-	}
-	if (!rl.allowed) {
-		ratelimit_deny(ctx, &rl);
-		return;
-	}
 	n.user_id = who.uid;
 	buf_init(&upload_id, 2048);
 	if ((r = uploads_plan(cfg, &n, &u)) != VP_OK ||

@@ -82,6 +82,16 @@ bool auth_origin_ok(struct http_ctx *ctx)
 	return false;
 }
 
+bool auth_ip_limit(struct http_ctx *ctx, struct ratelimit *rl)
+{
+	char key[128];
+
+	snprintf(key, sizeof(key), "rl:auth_ip:%s",
+	         ctx->req->remote_addr ? ctx->req->remote_addr : "");
+	return ratelimit_pass(ctx, key, ctx->cfg->rl_auth_ip, ctx->cfg->rl_auth_ip_window, true,
+	                      rl);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Credentials                                                               */
 /* ------------------------------------------------------------------------ */

@@ -15,6 +15,7 @@
 
 #include "http.h"
 #include "passwd.h"
+#include "ratelimit.h"
 #include "token.h"
 #include "users.h"
 
@@ -29,6 +30,10 @@ bool auth_require(struct http_ctx *ctx, struct auth_user *who);
  * answers 403 forbidden_origin and returns false. No Origin is fine (not a
  * browser, or a same-origin GET). */
 bool auth_origin_ok(struct http_ctx *ctx);
+
+/* The per-client-IP allowance of login and register (RATE_LIMIT_AUTH_PER_IP):
+ * takes one request, or answers 429/503 and returns false. */
+bool auth_ip_limit(struct http_ctx *ctx, struct ratelimit *rl);
 
 /* Reads {"email","password"}: trims and lower-cases the e-mail and checks
  * both; on failure answers 400 invalid_request and returns false. */

@@ -68,3 +68,19 @@ void ratelimit_deny(struct http_ctx *ctx, const struct ratelimit *rl)
 	ratelimit_headers(ctx, rl);
 	http_error(ctx, 429, "rate_limited", "too many requests; retry later");
 }
+
+bool ratelimit_pass(struct http_ctx *ctx, const char *key, long limit, long window_s, bool commit,
+                    struct ratelimit *rl)
+{
+	vp_res r = ratelimit_hit(key, limit, window_s, commit, rl);
+
+	if (r != VP_OK) {
+		http_fail(ctx, r, "rate limit");
+		return false;
+	}
+	if (!rl->allowed) {
+		ratelimit_deny(ctx, rl);
+		return false;
+	}
+	return true;
+}

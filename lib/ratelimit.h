@@ -70,4 +70,10 @@ void ratelimit_headers(struct http_ctx *ctx, const struct ratelimit *rl);
 /* Answers 429 rate_limited with the headers. */
 void ratelimit_deny(struct http_ctx *ctx, const struct ratelimit *rl);
 
+/* A responder's step: ratelimit_hit(), then false with the answer written
+ * (503 when Redis fails, 429 when denied), or true to go on. The caller adds
+ * the headers of an allowed request (ratelimit_headers) when it wants them. */
+bool ratelimit_pass(struct http_ctx *ctx, const char *key, long limit, long window_s, bool commit,
+                    struct ratelimit *rl);
+
 #endif
