@@ -10,6 +10,7 @@
 #   make browser    browser tests (headless Chromium) against the running
 #                   test stack (stack/stack.sh --test up)
 #   make lint       cppcheck + clang-format check
+#   make fuzz       every libFuzzer target for a bounded time (FUZZ_SECONDS)
 #   make bench      benchmarks (results: docs/benchmarks.md)
 
 CC      ?= cc
@@ -20,11 +21,17 @@ WARN    := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wvla -Wstrict-prototypes
 HARDEN  := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(HARDEN)
-CFLAGS  += $(shell pkg-config --cflags $(PKGS) $(AVPKGS) 2>/dev/null)
+# The package flags are asked of pkg-config when a recipe first needs them,
+# not when the Makefile is read: on a fresh machine `make up` installs the
+# -dev packages (deps) before anything compiles. pkg NAME,ARGS asks once and
+# keeps the answer in _pkg_NAME.
+pkg = $(if $(_pkg_$1),,$(eval _pkg_$1 := $(shell pkg-config $2 2>/dev/null)))$(_pkg_$1)
+CFLAGS  += $(call pkg,cflags,--cflags $(PKGS) $(AVPKGS))
 LDFLAGS += -pie -Wl,-z,relro,-z,now
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS   = $(call pkg,libs,--libs $(PKGS))
 # only what links lib/transcode.c needs the FFmpeg libraries
-AVLIBS  := $(shell pkg-config --libs $(AVPKGS) 2>/dev/null) -lm
+AVLIBS   = $(call pkg,avlibs,--libs $(AVPKGS)) -lm
+CMOCKA   = $(call pkg,cmocka,--cflags --libs cmocka)
 
 B := build
 
@@ -37,8 +44,12 @@ WORKERS := worker/vidpipe-maint worker/vidpipe-worker
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 ASAN_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/asan/%)
+# Fuzz targets: tests/fuzz/fuzz_NAME.c defines LLVMFuzzerTestOneInput
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
+REPLAY_BIN := $(FUZZ_NAMES:%=$(B)/asan/replay_%)
 
-.PHONY: all deps up down test unit e2e frontend-test browser lint bench clean integration-bin
+.PHONY: all deps up down test unit e2e frontend-test browser lint bench clean integration-bin fuzz
 all: $(CGI_BIN) $(TOOLS) $(WORKERS)
 
 deps:
@@ -65,23 +76,39 @@ worker/vidpipe-%: worker/%.c $(B)/libvidpipe.a
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 $(B)/unit/%: tests/unit/%.c $(LIB_SRC) lib/*.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS) $(AVLIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS) $(AVLIBS) $(CMOCKA)
 $(B)/asan/%: tests/unit/%.c $(LIB_SRC) lib/*.h
 	@mkdir -p $(@D)
-	$(CC) $(filter-out -D_FORTIFY_SOURCE=2 -O2,$(CFLAGS)) -O1 $(SAN) $(shell pkg-config --cflags cmocka) -o $@ $< $(LIB_SRC) $(LDLIBS) $(AVLIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(filter-out -D_FORTIFY_SOURCE=2 -O2,$(CFLAGS)) -O1 $(SAN) -o $@ $< $(LIB_SRC) $(LDLIBS) $(AVLIBS) $(CMOCKA)
 
 # Integration tests: the clients against the running test stack's services.
 INTEG_SRC := $(wildcard tests/integration/test_*.c)
 INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(B)/integration/%)
 $(B)/integration/%: tests/integration/%.c $(LIB_SRC) lib/*.h
 	@mkdir -p $(@D)
-	$(CC) $(filter-out -D_FORTIFY_SOURCE=2 -O2,$(CFLAGS)) -O1 $(SAN) $(shell pkg-config --cflags cmocka) -o $@ $< $(LIB_SRC) $(LDLIBS) $(AVLIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(filter-out -D_FORTIFY_SOURCE=2 -O2,$(CFLAGS)) -O1 $(SAN) -o $@ $< $(LIB_SRC) $(LDLIBS) $(AVLIBS) $(CMOCKA)
 integration-bin: $(INTEG_BIN)
 
-unit: $(UNIT_BIN) $(ASAN_BIN)
-	@tests/run-unit.sh $(UNIT_BIN) $(ASAN_BIN)
+unit: $(UNIT_BIN) $(ASAN_BIN) $(REPLAY_BIN)
+	@tests/run-unit.sh $(UNIT_BIN) $(ASAN_BIN) $(REPLAY_BIN)
 
-up: deps all
+# Fuzzing (clang's libFuzzer, with ASan+UBSan): `make fuzz` runs every target
+# for a bounded time (FUZZ_SECONDS each; tests/run-fuzz.sh has the defaults).
+# What a target finds lands in tests/fuzz/regress/NAME/, and the replay
+# programs (gcc, ASan+UBSan, tests/fuzz/replay.c) run every seed and every
+# finding in `make unit`.
+FUZZ_CFLAGS = $(filter-out -D_FORTIFY_SOURCE=2 -O2,$(CFLAGS)) -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) lib/*.h
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS) $(AVLIBS)
+$(B)/asan/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB_SRC) lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(filter-out -D_FORTIFY_SOURCE=2 -O2,$(CFLAGS)) -O1 $(SAN) -DFUZZ_NAME='"$*"' -o $@ $< tests/fuzz/replay.c $(LIB_SRC) $(LDLIBS) $(AVLIBS)
+fuzz: $(FUZZ_BIN)
+	@tests/run-fuzz.sh $(FUZZ_BIN)
+
+up: deps
+	@$(MAKE) --no-print-directory all
 	@stack/stack.sh up
 
 down:
@@ -101,8 +128,8 @@ browser: all
 	@tests/run-browser.sh
 
 lint:
-	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 --suppress=missingIncludeSystem --inline-suppr -I lib lib cgi-bin tools worker tests/unit tests/integration
-	clang-format --dry-run --Werror lib/*.c lib/*.h cgi-bin/*.c tools/*.c worker/*.c tests/unit/*.c tests/integration/*.c
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 --suppress=missingIncludeSystem --inline-suppr -I lib lib cgi-bin tools worker tests/unit tests/integration tests/fuzz
+	clang-format --dry-run --Werror lib/*.c lib/*.h cgi-bin/*.c tools/*.c worker/*.c tests/unit/*.c tests/integration/*.c tests/fuzz/*.c
 
 bench/presign-rate: bench/presign_rate.c $(B)/libvidpipe.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libvidpipe.a $(LDLIBS) $(AVLIBS)
