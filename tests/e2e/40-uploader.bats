@@ -41,10 +41,16 @@ stored_object_is() { # stored_object_is VIDEO_ID FILE
 		sleep 0.1
 	done
 	[ -n "$id" ]
-	sleep 1.5 # at 8 MiB/s: one part stored, the second in flight
+	# stop it as soon as storage holds a part (at 8 MiB/s the other three
+	# need three more seconds), however slow the machine is
+	login
+	for i in $(seq 1 300); do
+		api GET "/uploads/$id" -H "Authorization: Bearer $TOKEN"
+		[ "$(jq '.upload.parts | length' <<<"$BODY")" -ge 1 ] && break
+		sleep 0.1
+	done
 	kill -- -"$pid"
 	wait "$pid" || true
-	login
 	api GET "/uploads/$id" -H "Authorization: Bearer $TOKEN"
 	held=$(jq '.upload.parts | length' <<<"$BODY")
 	[ "$held" -ge 1 ] && [ "$held" -lt 4 ]

@@ -10,9 +10,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <curl/curl.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "../../lib/json.h"
@@ -100,6 +102,47 @@ static void s3_put_head_get_delete_a_file(void **state)
 	fclose(out);
 }
 
+/* Collects the ETag header of a response. */
+static size_t etag_header(char *line, size_t size, size_t n, void *ud)
+{
+	size_t len = size * n;
+
+	if (len > 6 && !strncasecmp(line, "etag:", 5)) {
+		const char *v = line + 5;
+		size_t vl = len - 5;
+
+		while (vl && (*v == ' ' || *v == '"')) {
+			v++;
+			vl--;
+		}
+		while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == '"'))
+			vl--;
+		snprintf(ud, 128, "%.*s", (int)vl, v);
+	}
+	return len;
+}
+
+/* The object's ETag, by a pre-signed HEAD sent with plain libcurl. */
+static void object_etag(const struct cfg *c, char etag[128])
+{
+	CURL *h = curl_easy_init();
+	buf url;
+	long status = 0;
+
+	buf_init(&url, 0);
+	etag[0] = '\0';
+	assert_int_equal(s3_presign(c, "HEAD", c->s3_bucket_processed, key, "", 60, &url), VP_OK);
+	curl_easy_setopt(h, CURLOPT_URL, buf_str(&url));
+	curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, etag_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, etag);
+	assert_int_equal(curl_easy_perform(h), CURLE_OK);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	assert_int_equal(status, 200);
+	curl_easy_cleanup(h);
+	buf_free(&url);
+}
+
 static void s3_put_above_the_threshold_goes_multipart(void **state)
 {
 	FILE *in = tmpfile(), *out = tmpfile();
@@ -119,6 +162,39 @@ static void s3_put_above_the_threshold_goes_multipart(void **state)
 	assert_int_equal(s3_put_file(&c, c.s3_bucket_processed, key, "video/mp4", in, size), VP_OK);
 	assert_int_equal(s3_head_object(&c, c.s3_bucket_processed, key, &got), VP_OK);
 	assert_int_equal(got, size);
+	/* Stored as a multipart object: S3 (and Swift's s3api) name such an
+	 * object "<MD5 of the parts' binary MD5s>-<parts>", which a single PUT
+	 * (the MD5 of the bytes) never is. Computed here with OpenSSL from the
+	 * bytes, in 5 MiB parts. */
+	{
+		unsigned char digests[3 * 16], whole[16];
+		char want[64], etag[128];
+		size_t off = 0;
+
+		rewind(in);
+		for (int part = 0; part < 3; part++) {
+			EVP_MD_CTX *m = EVP_MD_CTX_new();
+			long long left = part < 2 ? 5LL << 20 : 2LL << 20;
+
+			EVP_DigestInit_ex(m, EVP_md5(), NULL);
+			while (left > 0) {
+				size_t n = fread(a, 1, sizeof(a), in);
+
+				assert_int_equal(n, sizeof(a));
+				EVP_DigestUpdate(m, a, n);
+				left -= (long long)n;
+			}
+			EVP_DigestFinal_ex(m, digests + off, NULL);
+			off += 16;
+			EVP_MD_CTX_free(m);
+		}
+		EVP_Digest(digests, sizeof(digests), whole, NULL, EVP_md5(), NULL);
+		for (int i = 0; i < 16; i++)
+			snprintf(want + 2 * i, 3, "%02x", whole[i]);
+		snprintf(want + 32, sizeof(want) - 32, "-3");
+		object_etag(&c, etag);
+		assert_string_equal(etag, want);
+	}
 	assert_int_equal(s3_get_to_file(&c, c.s3_bucket_processed, key, out, &got), VP_OK);
 	rewind(in);
 	rewind(out);

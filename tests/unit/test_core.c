@@ -15,6 +15,7 @@
 #include "../../lib/http.h"
 #include "../../lib/json.h"
 #include "../../lib/s3.h"
+#include "../../lib/uploads.h"
 
 static void buf_grows_and_stays_terminated(void **state)
 {
@@ -267,6 +268,40 @@ static void s3_addressing_styles(void **state)
 	buf_free(&err);
 }
 
+/* Past 10,000 parts of the configured size, the part size grows (in whole
+ * MiB) so that no upload needs more than S3's 10,000 parts. The expected
+ * figures are worked out by hand in the comments. */
+static void part_size_grows_past_10000_parts(void **state)
+{
+	struct cfg c;
+	const long long mib = 1LL << 20, gib = 1LL << 30;
+	const long long sizes[] = {1, 10 * gib, 10000 * 8 * mib, 10000 * 8 * mib + 1,
+	                           5 * 1024 * gib};
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.part_size = 8 * mib;
+	/* 10 GiB / 8 MiB = 1,280 parts: no growth */
+	assert_int_equal(uploads_part_size(&c, 10 * gib), 8 * mib);
+	assert_int_equal(uploads_part_count(10 * gib, 8 * mib), 1280);
+	/* 10,000 parts of 8 MiB (78.125 GiB) need no growth; one byte more
+	 * needs 8 MiB + 1 B a part, rounded up to 9 MiB: 8,889 parts */
+	assert_int_equal(uploads_part_size(&c, 10000 * 8 * mib), 8 * mib);
+	assert_int_equal(uploads_part_size(&c, 10000 * 8 * mib + 1), 9 * mib);
+	assert_int_equal(uploads_part_count(10000 * 8 * mib + 1, 9 * mib), 8889);
+	/* 5 TiB (S3's largest object) / 10,000 = 524.29 MiB → 525 MiB, 9,987 parts */
+	assert_int_equal(uploads_part_size(&c, 5 * 1024 * gib), 525 * mib);
+	assert_int_equal(uploads_part_count(5 * 1024 * gib, 525 * mib), 9987);
+	for (size_t i = 0; i < VP_ARRAY_LEN(sizes); i++) {
+		long long ps = uploads_part_size(&c, sizes[i]);
+		long long pc = uploads_part_count(sizes[i], ps);
+
+		assert_true(pc >= 1 && pc <= 10000);
+		assert_true(ps >= 8 * mib && ps % mib == 0);
+		assert_true(ps * (pc - 1) < sizes[i] && sizes[i] <= ps * pc);
+	}
+}
+
 static void uuids_are_v4_and_checked(void **state)
 {
 	char a[37], b[37];
@@ -317,6 +352,7 @@ int main(void)
 	    cmocka_unit_test(cfg_loads_with_defaults),
 	    cmocka_unit_test(cfg_names_the_bad_variable),
 	    cmocka_unit_test(s3_addressing_styles),
+	    cmocka_unit_test(part_size_grows_past_10000_parts),
 	    cmocka_unit_test(uuids_are_v4_and_checked),
 	    cmocka_unit_test(path_segments),
 	};
