@@ -7,6 +7,7 @@
 # its own stack (var/bench), stops it and removes its data. Prints Markdown.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/stack/node.sh"
 mib=${1:-512} rounds=${2:-3}
 export RATE_LIMIT_AUTH_PER_IP=1000 RATE_LIMIT_UPLOADS=1000 MAX_ACTIVE_UPLOADS=100
 work=$(mktemp -d)

@@ -5,14 +5,12 @@
 # a build of the same sources for the same API URL.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$HERE")
 out=${1:?usage: build.sh OUTDIR API_URL}
 api=${2:?usage: build.sh OUTDIR API_URL}
+. "$ROOT/stack/node.sh"
+npm_ci "$HERE"
 cd "$HERE"
-
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-	echo "frontend: installing npm packages (npm ci)"
-	npm ci --no-audit --no-fund --loglevel=error >/dev/null
-fi
 
 stamp=$( (echo "$api"; find src public index.html vite.config.ts tsconfig.json package-lock.json -type f | LC_ALL=C sort |
 	xargs sha256sum) | sha256sum | cut -c1-64)

@@ -27,11 +27,14 @@ CMD=${1:-up}
 shift || true
 
 # ---------------------------------------------------------------- settings --
+# PORT_OFFSET (default 0) moves every default port at once, so a second
+# checkout (or a test root) can run its stacks beside this one's.
+o=${PORT_OFFSET:-0}
 if [ "$STACK" = test ]; then
 	VAR=${TEST_VAR_DIR:-$ROOT/var/test}
-	: "${API_PORT:=18000}" "${FRONTEND_PORT:=15173}" "${PG_PORT:=15432}"
-	: "${REDIS_PORT:=16379}" "${S3_PORT:=18080}" "${SQS_PORT:=19324}"
-	: "${SWIFT_PORT_BASE:=16200}"
+	: "${API_PORT:=$((18000 + o))}" "${FRONTEND_PORT:=$((15173 + o))}" "${PG_PORT:=$((15432 + o))}"
+	: "${REDIS_PORT:=$((16379 + o))}" "${S3_PORT:=$((18080 + o))}" "${SQS_PORT:=$((19324 + o))}"
+	: "${SWIFT_PORT_BASE:=$((16200 + o))}"
 	: "${SQS_VISIBILITY_TIMEOUT:=30}"
 	# small ListParts pages, so every resume in the tests walks several
 	: "${S3_LIST_PARTS_PAGE_SIZE:=2}"
@@ -40,15 +43,15 @@ if [ "$STACK" = test ]; then
 	: "${SUPERVISE_INTERVAL:=2}" "${WORKER_VISIBILITY_TIMEOUT:=10}" "${WORKER_WAIT_SECONDS:=2}"
 elif [ "$STACK" = bench ]; then
 	VAR=$ROOT/var/bench
-	: "${API_PORT:=28000}" "${FRONTEND_PORT:=25173}" "${PG_PORT:=25432}"
-	: "${REDIS_PORT:=26379}" "${S3_PORT:=28080}" "${SQS_PORT:=29324}"
-	: "${SWIFT_PORT_BASE:=26200}"
+	: "${API_PORT:=$((28000 + o))}" "${FRONTEND_PORT:=$((25173 + o))}" "${PG_PORT:=$((25432 + o))}"
+	: "${REDIS_PORT:=$((26379 + o))}" "${S3_PORT:=$((28080 + o))}" "${SQS_PORT:=$((29324 + o))}"
+	: "${SWIFT_PORT_BASE:=$((26200 + o))}"
 	: "${SQS_VISIBILITY_TIMEOUT:=120}"
 else
 	VAR=${VAR_DIR:-$ROOT/var}
-	: "${API_PORT:=8000}" "${FRONTEND_PORT:=5173}" "${PG_PORT:=55432}"
-	: "${REDIS_PORT:=56379}" "${S3_PORT:=58080}" "${SQS_PORT:=59324}"
-	: "${SWIFT_PORT_BASE:=56200}"
+	: "${API_PORT:=$((8000 + o))}" "${FRONTEND_PORT:=$((5173 + o))}" "${PG_PORT:=$((55432 + o))}"
+	: "${REDIS_PORT:=$((56379 + o))}" "${S3_PORT:=$((58080 + o))}" "${SQS_PORT:=$((59324 + o))}"
+	: "${SWIFT_PORT_BASE:=$((56200 + o))}"
 	: "${SQS_VISIBILITY_TIMEOUT:=120}"
 fi
 : "${BIND:=127.0.0.1}"
@@ -64,9 +67,18 @@ SWIFT_ACCOUNT_PORT=$((SWIFT_PORT_BASE + 2))
 SWIFT_ACCOUNT=vidpipe SWIFT_USER=app
 RUN=$VAR/run LOG=$VAR/log CONF=$VAR/conf
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+# the Node.js the project runs fauxqs with (the machine's, or var/node's)
+. "$ROOT/stack/node.sh"
 
 say() { printf 'stack(%s): %s\n' "$STACK" "$*"; }
 die() { printf 'stack(%s): error: %s\n' "$STACK" "$*" >&2; exit 1; }
+
+# `up` names the step it is on (STEP, and the log that tells more, STEP_LOG)
+# and keeps the services it started itself (STARTED): if a step fails, what
+# this run started is stopped again, and what was running before is left.
+STEP="" STEP_LOG="" STARTED=""
+step() { STEP=$1 STEP_LOG=$2; }
+started() { STARTED="$1 $STARTED"; }
 
 # ------------------------------------------------------------ service user --
 if [ "$(id -u)" = 0 ]; then
@@ -198,6 +210,7 @@ start_postgres() {
 		rm -f "$pw"
 	fi
 	if ! svc "$PGBIN/pg_ctl" -D "$VAR/pg" status >/dev/null 2>&1; then
+		started postgres
 		svc "$PGBIN/pg_ctl" -D "$VAR/pg" -l "$LOG/postgres.log" -w -t 30 \
 			-o "-p $PG_PORT -c listen_addresses=$BIND -c unix_socket_directories=$RUN -c max_connections=200" \
 			start >/dev/null || die "PostgreSQL did not start (see $LOG/postgres.log)"
@@ -240,8 +253,10 @@ start_redis() {
 	EOF
 	chmod 600 "$CONF/redis.conf"
 	chown "$SVC_USER" "$CONF/redis.conf"
-	alive "$RUN/redis.pid" || svc_daemon "$RUN/redis.pid" "$LOG/redis.log" \
-		redis-server "$CONF/redis.conf"
+	alive "$RUN/redis.pid" || {
+		started redis
+		svc_daemon "$RUN/redis.pid" "$LOG/redis.log" redis-server "$CONF/redis.conf"
+	}
 	wait_for 20 Redis env REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -h "$BIND" -p "$REDIS_PORT" ping
 }
 
@@ -266,8 +281,10 @@ start_s3() {
 	done
 	chown -R "$SVC_USER" "$SWIFT_DIR"
 	for s in $SWIFT_SERVERS; do
-		alive "$RUN/swift-$s.pid" || svc_daemon "$RUN/swift-$s.pid" "$LOG/swift-$s.log" \
-			"swift-$s-server" "$SWIFT_DIR/$s-server.conf"
+		alive "$RUN/swift-$s.pid" || {
+			case $STARTED in *s3*) ;; *) started s3 ;; esac
+			svc_daemon "$RUN/swift-$s.pid" "$LOG/swift-$s.log" "swift-$s-server" "$SWIFT_DIR/$s-server.conf"
+		}
 	done
 	wait_for 60 "Swift proxy" sh -c "curl -fsS http://$BIND:$S3_PORT/healthcheck | grep -q OK"
 	create_buckets
@@ -302,8 +319,12 @@ sqs() { # sqs ACTION JSON
 
 start_sqs() {
 	[ -d "$ROOT/stack/fauxqs/node_modules/fauxqs" ] || die "fauxqs is not installed (make deps)"
-	alive "$RUN/fauxqs.pid" || FAUXQS_PORT=$SQS_PORT FAUXQS_BIND=$BIND \
-		svc_daemon "$RUN/fauxqs.pid" "$LOG/fauxqs.log" node "$ROOT/stack/fauxqs/serve.mjs"
+	node_ok || die "Node.js $(node --version 2>/dev/null) is older than $NODE_MIN (make deps installs one)"
+	alive "$RUN/fauxqs.pid" || {
+		started sqs
+		FAUXQS_PORT=$SQS_PORT FAUXQS_BIND=$BIND \
+			svc_daemon "$RUN/fauxqs.pid" "$LOG/fauxqs.log" "$(command -v node)" "$ROOT/stack/fauxqs/serve.mjs"
+	}
 	wait_for 30 fauxqs curl -fsS "http://$BIND:$SQS_PORT/health"
 	local dlq arn policy
 	dlq=$(sqs CreateQueue "{\"QueueName\":\"$SQS_QUEUE_NAME-dlq\"}" | jq -r .QueueUrl)
@@ -346,7 +367,9 @@ start_web() {
 	CSP=$(CSP_FOR)
 	[ -x "$CGI_BIN/healthz" ] || die "responders are not built (run make)"
 	# the web app, built for this stack's API origin (a no-op when current)
+	step "web app build" "(the build's output above)"
 	"$ROOT/frontend/build.sh" "$FRONTEND_DIST" "$API_URL" || die "the web app did not build"
+	step "web server ($server)" "$LOG/$server-error.log"
 	mkdir -p "$RUN/fcgid"
 	chown "$SVC_USER" "$RUN/fcgid"
 	case $server in
@@ -355,6 +378,7 @@ start_web() {
 		render "$ROOT/lighttpd/lighttpd.conf.in" "$CONF/lighttpd.conf"
 		lighttpd -tt -f "$CONF/lighttpd.conf" >/dev/null || die "lighttpd.conf does not parse"
 		if ! alive "$RUN/lighttpd.pid"; then
+			started web
 			# lighttpd hands its environment to the responders it spawns.
 			(
 				for n in $RESPONDER_ENV; do [ -n "${!n:-}" ] && export "$n=${!n}"; done
@@ -372,6 +396,7 @@ start_web() {
 		chown "$SVC_USER" "$CONF/apache-env.conf"
 		render "$ROOT/apache/httpd.conf.in" "$CONF/apache.conf"
 		if ! alive "$RUN/apache.pid"; then
+			started web
 			svc env -i PATH=/usr/sbin:/usr/bin:/bin /usr/sbin/apache2 -f "$CONF/apache.conf" -k start ||
 				die "Apache did not start (see $LOG/apache-error.log)"
 		fi
@@ -399,6 +424,7 @@ stop_web() {
 start_supervisor() {
 	[ -x "$ROOT/worker/vidpipe-maint" ] || die "the worker programs are not built (run make)"
 	alive "$RUN/worker-supervisor.pid" && return 0
+	started worker
 	(
 		for n in $RESPONDER_ENV; do [ -n "${!n:-}" ] && export "$n=${!n}"; done
 		svc_daemon "$RUN/worker-supervisor.pid" "$LOG/worker.log" "$ROOT/stack/supervise.sh" "$RUN"
@@ -457,28 +483,86 @@ prepare() {
 	load_secrets
 }
 
-# A port taken by something this stack did not start (another checkout's
-# stack, a system service) is named before anything starts.
+# Every port this stack listens on, with the pid file of the process that
+# holds it when it is this stack's.
+port_owners() {
+	cat <<-EOF
+		$PG_PORT $VAR/pg/postmaster.pid
+		$REDIS_PORT $RUN/redis.pid
+		$S3_PORT $RUN/swift-proxy.pid
+		$SWIFT_OBJECT_PORT $RUN/swift-object.pid
+		$SWIFT_CONTAINER_PORT $RUN/swift-container.pid
+		$SWIFT_ACCOUNT_PORT $RUN/swift-account.pid
+		$SQS_PORT $RUN/fauxqs.pid
+		$API_PORT $RUN/lighttpd.pid $RUN/apache.pid
+		$FRONTEND_PORT $RUN/lighttpd.pid $RUN/apache.pid
+	EOF
+}
+
+# A port held by a process that is not this stack's (another checkout's
+# stack, a system service) is named before anything starts. A listener is
+# this stack's when it, or its parent (Apache's and Swift's workers), is the
+# process its service's pid file names; a port that is free is fine, and a
+# port held by this stack's own running service is left to it.
 check_ports() {
-	local p owner
-	alive "$RUN/redis.pid" && return 0 # a running stack holds its own ports
-	for p in "$PG_PORT" "$REDIS_PORT" "$S3_PORT" "$SQS_PORT" "$API_PORT" "$FRONTEND_PORT" \
-		"$SWIFT_OBJECT_PORT" "$SWIFT_CONTAINER_PORT" "$SWIFT_ACCOUNT_PORT"; do
-		owner=$(ss -Hltnp "sport = :$p" 2>/dev/null | head -n 1)
-		[ -z "$owner" ] || die "port $p is already in use ($owner); another stack? set the *_PORT variables"
+	local p files f pid want listeners l ppid ok
+	while read -r p files; do
+		listeners=$(ss -Hltnp "sport = :$p" 2>/dev/null) || continue
+		[ -n "$listeners" ] || continue
+		want=""
+		for f in $files; do
+			[ -s "$f" ] && want="$want $(head -n 1 "$f")"
+		done
+		ok=""
+		for l in $(grep -o 'pid=[0-9]*' <<<"$listeners" | cut -d= -f2 | sort -u); do
+			ppid=$(awk '{print $4}' "/proc/$l/stat" 2>/dev/null || true)
+			for pid in $want; do
+				[ "$l" = "$pid" ] || [ "$ppid" = "$pid" ] && ok=yes
+			done
+		done
+		[ -n "$ok" ] || die "port $p is held by a process that is not this stack's ($(head -n 1 <<<"$listeners" | grep -o 'users:.*')); stop it or set the *_PORT variables"
+	done < <(port_owners)
+}
+
+# A failed `up`: say where, stop what this run started.
+up_failed() {
+	local rc=$? s
+	[ "$rc" -ne 0 ] || return 0
+	trap - EXIT
+	printf 'stack(%s): make up failed at step "%s"; its log: %s\n' "$STACK" "$STEP" "$STEP_LOG" >&2
+	for s in $STARTED; do
+		printf 'stack(%s): stopping %s (started by this run)\n' "$STACK" "$s" >&2
+		stop_service "$s" >/dev/null 2>&1 || true
 	done
+	exit "$rc"
+}
+
+stop_service() {
+	case $1 in
+	postgres) stop_postgres ;; redis) stop_pid "$RUN/redis.pid" redis ;;
+	s3) stop_s3 ;; sqs) stop_sqs ;; web) stop_web ;; worker) stop_supervisor ;;
+	*) die "unknown service $1" ;;
+	esac
 }
 
 up() {
 	prepare
+	trap up_failed EXIT
+	step "checking ports" "(none)"
 	check_ports
+	step postgres "$LOG/postgres.log"
 	start_postgres
+	step redis "$LOG/redis.log"
 	start_redis
+	step "s3 (swift)" "$LOG/swift-proxy.log"
 	start_s3
+	step "sqs (fauxqs)" "$LOG/fauxqs.log"
 	start_sqs
 	start_web "$SERVER"
+	step worker "$LOG/worker.log"
 	start_supervisor
 	write_env
+	trap - EXIT
 	cat <<-EOF
 
 		vidpipe is up ($STACK stack, $(cat "$RUN/web-server")):
@@ -517,11 +601,7 @@ web)
 	;;
 stop)
 	prepare
-	case ${1:?} in
-	postgres) stop_postgres ;; redis) stop_pid "$RUN/redis.pid" redis ;;
-	s3) stop_s3 ;; sqs) stop_sqs ;; web) stop_web ;; worker) stop_supervisor ;;
-	*) die "unknown service $1" ;;
-	esac
+	stop_service "${1:?}"
 	;;
 start)
 	prepare

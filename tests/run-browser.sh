@@ -6,6 +6,7 @@
 # Ends with "browser: N passed, N failed".
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/stack/node.sh"
 servers=${SERVER:-lighttpd apache}
 export VIDPIPE_ENV
 VIDPIPE_ENV=$("$ROOT/stack/stack.sh" --test env)

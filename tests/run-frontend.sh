@@ -4,6 +4,7 @@
 # Ends with "frontend: N passed, N failed".
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/stack/node.sh"
 cd "$ROOT/frontend"
 out=$ROOT/tests/out
 mkdir -p "$out"
