@@ -57,6 +57,8 @@ root_pids() {
 	done
 }
 
+cmdlines() { local p; for p in "$@"; do printf '[%s] ' "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"; done; }
+
 # Mount points at or below R, deepest first.
 root_mounts() { awk -v r="$R" '$5 == r || index($5, r "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r; }
 
@@ -198,7 +200,8 @@ check "register an account (201)" [ "$code" = 201 ]
 
 in_root 'ffmpeg -v error -y -f lavfi -i testsrc2=size=640x360:rate=25 -f lavfi -i sine=frequency=440 -t 3 -c:v libx264 -preset ultrafast -c:a aac -shortest /root/clip.mp4' >"$OUT/clip.log" 2>&1
 video=$(in_root "cd /root/vidpipe && VIDPIPE_PASSWORD='$password' XDG_STATE_HOME=/root/.state tools/vidpipe-upload -q -a '$API_URL' -e '$email' /root/clip.mp4" 2>"$OUT/upload.log")
-check "tools/vidpipe-upload uploads a clip and prints its video id" [[ $video =~ ^[0-9a-f-]{36}$ ]]
+is_uuid() { [[ $1 =~ ^[0-9a-f-]{36}$ ]]; }
+check "tools/vidpipe-upload uploads a clip and prints its video id" is_uuid "$video"
 
 token=$(curl -sS -m 20 -H 'Content-Type: application/json' --data "{\"email\":\"$email\",\"password\":\"$password\"}" \
 	"$API_URL/auth/login" | jq -r .access_token)
@@ -265,7 +268,8 @@ rc=$?
 mv "$V/stack/fauxqs/fauxqs.away" "$V/stack/fauxqs/node_modules/fauxqs"
 named() { [ "$rc" != 0 ] && grep -q 'make up failed at step "sqs (fauxqs)"; its log: .*fauxqs.log' "$OUT/make-up-fails.log"; }
 check "a failing make up names its step and log" named
-check "... and stops what it started (no process left in the root)" [ -z "$(root_pids)" ]
+left=$(root_pids)
+check "... and stops what it started (no process left in the root)${left:+ (left: $(cmdlines $left))}" [ -z "$left" ]
 
 # --------------------------------------------------------------- make test --
 if [ -z "${FRESH_SKIP_TEST:-}" ]; then
@@ -290,7 +294,7 @@ in_root 'cd /root/vidpipe && make down' >"$OUT/make-down.log" 2>&1
 check "make down succeeds" [ $? = 0 ]
 sleep 1
 left=$(root_pids)
-check "make down leaves no process of the root${left:+ (left: $(for p in $left; do tr '\0' ' ' <"/proc/$p/cmdline"; echo; done | head -n 5))}" [ -z "$left" ]
+check "make down leaves no process of the root${left:+ (left: $(cmdlines $left))}" [ -z "$left" ]
 open=""
 for p in $((8000 + OFFSET)) $((5173 + OFFSET)) $((55432 + OFFSET)) $((56379 + OFFSET)) $((58080 + OFFSET)) \
 	$((59324 + OFFSET)) $((56200 + OFFSET)) $((56201 + OFFSET)) $((56202 + OFFSET)); do
