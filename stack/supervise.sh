@@ -9,6 +9,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 run=$1
 interval=${SUPERVISE_INTERVAL:-60}
 workers=${WORKER_COUNT:-1}
+sleeper=""
+trap '[ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null; exit 0' TERM INT
 while :; do
 	# the worker runs until stopped; flock -n starts it only if it is not
 	# running, so a killed worker is back within one interval
@@ -16,5 +18,8 @@ while :; do
 		flock -n "$run/worker-$i.lock" "$ROOT/worker/vidpipe-worker" &
 	done
 	flock -n "$run/maint.lock" "$ROOT/worker/vidpipe-maint" || true
-	sleep "$interval"
+	# a stop (TERM) ends the wait too, rather than leaving a sleep behind
+	sleep "$interval" &
+	sleeper=$!
+	wait "$sleeper"
 done
