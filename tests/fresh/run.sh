@@ -65,6 +65,12 @@ root_mounts() { awk -v r="$R" '$5 == r || index($5, r "/") == 1 { print $5 }' /p
 teardown() {
 	local i pids m
 	[ -d "$R" ] || return 0
+	# the stacks' logs outlive the root, for whoever reads a failure
+	if [ -d "$R/root/vidpipe/var" ]; then
+		rm -rf "$OUT/logs"
+		mkdir -p "$OUT/logs"
+		(cd "$R/root/vidpipe/var" && find . -path '*/log/*' -type f -exec cp --parents -t "$OUT/logs" {} +)
+	fi
 	for i in 1 2 3; do
 		pids=$(root_pids)
 		[ -n "$pids" ] || break
