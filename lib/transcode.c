@@ -34,6 +34,14 @@ const struct tc_rung tc_default_ladder[4] = {
     {360, 730, 30},
 };
 
+/* frames an encoder has taken: frame_number was renamed frame_num in FFmpeg
+ * 6.0 and removed in 7 (Debian 13) */
+#if LIBAVCODEC_VERSION_INT >= AV_VERSION_INT(60, 2, 100)
+#define ENCODED_FRAMES(c) ((c)->frame_num)
+#else
+#define ENCODED_FRAMES(c) ((c)->frame_number)
+#endif
+
 #define AUDIO_RATE    48000
 #define AUDIO_BITRATE 128000
 #define THUMB_WIDTH   640
@@ -482,10 +490,24 @@ static int open_decoder(AVStream *st, AVCodecContext **out)
 	return avcodec_open2(*out, c, NULL);
 }
 
+/* The stream's display matrix: FFmpeg 6.1 moved stream side data into the
+ * codec parameters (and FFmpeg 7, Debian 13's, deprecates the old call). */
+static const int32_t *display_matrix(const AVStream *st)
+{
+#if LIBAVCODEC_VERSION_INT >= AV_VERSION_INT(60, 29, 100)
+	const AVPacketSideData *sd =
+	    av_packet_side_data_get(st->codecpar->coded_side_data, st->codecpar->nb_coded_side_data,
+	                            AV_PKT_DATA_DISPLAYMATRIX);
+
+	return sd ? (const int32_t *)sd->data : NULL;
+#else
+	return (const int32_t *)av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, NULL);
+#endif
+}
+
 static int stream_rotation(AVStream *st)
 {
-	const int32_t *m =
-	    (const int32_t *)av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, NULL);
+	const int32_t *m = display_matrix(st);
 	double theta;
 
 	if (!m)
@@ -642,7 +664,7 @@ vp_res tc_transcode(const char *in_path, const char *out_dir, const struct tc_ru
 		    (ret = write_audio(&t, NULL)) < 0)
 			goto fail;
 	}
-	if (!decoded_ok || t.r[0].venc->frame_number == 0) {
+	if (!decoded_ok || ENCODED_FRAMES(t.r[0].venc) == 0) {
 		why = "no picture could be decoded from the file";
 		goto invalid;
 	}
