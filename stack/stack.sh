@@ -49,9 +49,11 @@ elif [ "$STACK" = bench ]; then
 	: "${SQS_VISIBILITY_TIMEOUT:=120}"
 else
 	VAR=${VAR_DIR:-$ROOT/var}
-	: "${API_PORT:=$((8000 + o))}" "${FRONTEND_PORT:=$((5173 + o))}" "${PG_PORT:=$((55432 + o))}"
-	: "${REDIS_PORT:=$((56379 + o))}" "${S3_PORT:=$((58080 + o))}" "${SQS_PORT:=$((59324 + o))}"
-	: "${SWIFT_PORT_BASE:=$((56200 + o))}"
+	# (below 32768: a port in Linux's ephemeral range, 32768-60999, can be
+	# taken at random by any outgoing connection and then cannot be bound)
+	: "${API_PORT:=$((8000 + o))}" "${FRONTEND_PORT:=$((5173 + o))}" "${PG_PORT:=$((30432 + o))}"
+	: "${REDIS_PORT:=$((30379 + o))}" "${S3_PORT:=$((30080 + o))}" "${SQS_PORT:=$((30324 + o))}"
+	: "${SWIFT_PORT_BASE:=$((30200 + o))}"
 	: "${SQS_VISIBILITY_TIMEOUT:=120}"
 fi
 : "${BIND:=127.0.0.1}"
@@ -469,6 +471,8 @@ write_env() {
 		JWT_REFRESH_SECRET=$JWT_REFRESH_SECRET
 		WORKER_PID_FILE=$RUN/worker-supervisor.pid
 		VAR_DIR=$VAR
+		REDIS_PORT=$REDIS_PORT
+		STACK_PORTS="$(port_owners | cut -d' ' -f1 | tr '\n' ' ' | sed 's/ $//')"
 	EOF
 	umask 022
 	mv "$f.tmp" "$f"

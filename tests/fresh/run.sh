@@ -241,7 +241,7 @@ check "a second make up succeeds ($((SECONDS - t0)) s)" [ "$rc" = 0 ]
 check "a second make up starts nothing (same pids)" [ "$before" = "$(pids_of_stack)" ]
 
 # make up brings back what died: Redis, Postgres, Swift's proxy
-in_root "cd /root/vidpipe && . var/secrets.env && REDISCLI_AUTH=\$REDIS_PASSWORD redis-cli -p $((56379 + OFFSET)) shutdown nosave" >/dev/null 2>&1
+in_root "cd /root/vidpipe && . var/secrets.env && REDISCLI_AUTH=\$REDIS_PASSWORD redis-cli -p $REDIS_PORT shutdown nosave" >/dev/null 2>&1
 in_root "runuser -u vidpipe -- \$(ls -d /usr/lib/postgresql/*/bin | tail -n 1)/pg_ctl -D /root/vidpipe/var/pg -m fast -w stop" >/dev/null 2>&1
 kill "$(cat "$V/var/run/swift-proxy.pid")" 2>/dev/null
 sleep 1
@@ -252,15 +252,15 @@ check "make up brings back a stopped Redis, Postgres and Swift" [ "$rc" = 0 ]
 check "... and /healthz is ok again" health_ok
 
 # a port held by a stranger is refused, and nothing running is touched
-in_root "cd /root/vidpipe && . var/secrets.env && REDISCLI_AUTH=\$REDIS_PASSWORD redis-cli -p $((56379 + OFFSET)) shutdown nosave" >/dev/null 2>&1
+in_root "cd /root/vidpipe && . var/secrets.env && REDISCLI_AUTH=\$REDIS_PASSWORD redis-cli -p $REDIS_PORT shutdown nosave" >/dev/null 2>&1
 sleep 0.5
-python3 -c 'import socket,sys,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(120)' $((56379 + OFFSET)) &
+python3 -c 'import socket,sys,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(120)' "$REDIS_PORT" &
 stranger=$!
 sleep 0.5
 before=$(pids_of_stack)
 in_root 'cd /root/vidpipe && make up' >"$OUT/make-up-stranger.log" 2>&1
 rc=$?
-refused() { [ "$rc" != 0 ] && grep -q "port $((56379 + OFFSET)) is held by a process that is not this stack's" "$OUT/make-up-stranger.log"; }
+refused() { [ "$rc" != 0 ] && grep -q "port $REDIS_PORT is held by a process that is not this stack's" "$OUT/make-up-stranger.log"; }
 check "make up refuses a port held by a process not of this stack" refused
 check "... and leaves the running services alone" [ "$before" = "$(pids_of_stack)" ]
 kill "$stranger" 2>/dev/null
@@ -302,8 +302,7 @@ sleep 1
 left=$(root_pids)
 check "make down leaves no process of the root${left:+ (left: $(cmdlines $left))}" [ -z "$left" ]
 open=""
-for p in $((8000 + OFFSET)) $((5173 + OFFSET)) $((55432 + OFFSET)) $((56379 + OFFSET)) $((58080 + OFFSET)) \
-	$((59324 + OFFSET)) $((56200 + OFFSET)) $((56201 + OFFSET)) $((56202 + OFFSET)); do
+for p in $STACK_PORTS; do
 	[ -n "$(ss -Hltn "sport = :$p" 2>/dev/null)" ] && open="$open $p"
 done
 check "make down leaves no port of the stack open${open:+ (open:$open)}" [ -z "$open" ]
