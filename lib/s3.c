@@ -393,7 +393,7 @@ vp_res s3_list_parts(const struct cfg *cfg, const char *bucket, const char *key,
 	buf_init(&id, 2048);
 	if ((r = sigv4_uri_encode(&id, upload_id, strlen(upload_id), false)) != VP_OK)
 		goto end;
-	for (int page = 0; page < 1000; page++) {
+	for (int page = 0; page <= 10000; page++) { /* a page holds one part at least */
 		struct aws_resp rs;
 		char next[16];
 		bool truncated;
