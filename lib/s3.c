@@ -197,12 +197,24 @@ static vp_res add_upload_id(buf *q, const char *upload_id)
 	return r == VP_OK ? sigv4_uri_encode(q, upload_id, strlen(upload_id), false) : r;
 }
 
-/* One signed call on bucket/key with an encoded query. */
-static vp_res s3_call(const struct cfg *cfg, const char *method, const char *bucket,
-                      const char *key, const char *query, const struct sigv4_header *hs, size_t nh,
-                      const char *body, size_t body_len, struct aws_resp *rs)
+/* Storage may take long to assemble many parts (AWS: "several minutes",
+ * with white space sent meanwhile), or to delete an object made of many
+ * (Swift removes each segment). Below the web servers' own FastCGI timeout
+ * (Apache's FcgidIOTimeout, 60 s), so the client still gets our answer. */
+#define S3_SLOW_CALL_TIMEOUT_MS 50000L
+
+/* One signed call on bucket/key with an encoded query, within timeout_ms
+ * (0: the dependency timeout). */
+static vp_res s3_call_within(const struct cfg *cfg, const char *method, const char *bucket,
+                             const char *key, const char *query, const struct sigv4_header *hs,
+                             size_t nh, const char *body, size_t body_len, long timeout_ms,
+                             struct aws_resp *rs)
 {
-	struct aws_req rq = {.service = "s3", .method = method, .headers = hs, .n_headers = nh};
+	struct aws_req rq = {.service = "s3",
+	                     .method = method,
+	                     .headers = hs,
+	                     .n_headers = nh,
+	                     .timeout_ms = timeout_ms};
 	buf url;
 	vp_res r;
 
@@ -222,6 +234,13 @@ static vp_res s3_call(const struct cfg *cfg, const char *method, const char *buc
 end:
 	buf_free(&url);
 	return r;
+}
+
+static vp_res s3_call(const struct cfg *cfg, const char *method, const char *bucket,
+                      const char *key, const char *query, const struct sigv4_header *hs, size_t nh,
+                      const char *body, size_t body_len, struct aws_resp *rs)
+{
+	return s3_call_within(cfg, method, bucket, key, query, hs, nh, body, body_len, 0, rs);
 }
 
 vp_res s3_presign(const struct cfg *cfg, const char *method, const char *bucket, const char *key,
@@ -480,8 +499,8 @@ vp_res s3_complete_multipart(const struct cfg *cfg, const char *bucket, const ch
 	}
 	if ((r = buf_adds(&body, "</CompleteMultipartUpload>")) != VP_OK)
 		goto end;
-	if ((r = s3_call(cfg, "POST", bucket, key, q.data, NULL, 0, body.data, body.len, &rs)) !=
-	    VP_OK)
+	if ((r = s3_call_within(cfg, "POST", bucket, key, q.data, NULL, 0, body.data, body.len,
+	                        S3_SLOW_CALL_TIMEOUT_MS, &rs)) != VP_OK)
 		goto end;
 	r = s3_complete_answer(rs.status, rs.body.data, rs.body.len);
 	buf_free(&rs.body);
@@ -683,8 +702,8 @@ vp_res s3_delete_objects(const struct cfg *cfg, const char *bucket, const char *
 			r = content_md5(&body, md5);
 		hs[0] = (struct sigv4_header){"content-md5", md5};
 		if (r == VP_OK)
-			r = s3_call(cfg, "POST", bucket, NULL, "delete", hs, 1, body.data, body.len,
-			            &rs);
+			r = s3_call_within(cfg, "POST", bucket, NULL, "delete", hs, 1, body.data,
+			                   body.len, S3_SLOW_CALL_TIMEOUT_MS, &rs);
 		if (r == VP_OK) {
 			char code[64];
 
