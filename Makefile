@@ -134,8 +134,11 @@ lint:
 bench/presign-rate: bench/presign_rate.c $(B)/libvidpipe.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libvidpipe.a $(LDLIBS) $(AVLIBS)
 
-bench: all bench/presign-rate
+bench/loadgen: bench/loadgen.c $(B)/libvidpipe.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libvidpipe.a $(LDLIBS)
+
+bench: all bench/presign-rate bench/loadgen
 	@bench/run.sh
 
 clean:
-	rm -rf $(B) $(CGI_BIN) $(TOOLS) $(WORKERS) bench/presign-rate
+	rm -rf $(B) $(CGI_BIN) $(TOOLS) $(WORKERS) bench/presign-rate bench/loadgen

@@ -8,6 +8,12 @@ echo
 echo "## uploads ($(date -u +%Y-%m-%d), $(nproc) cores)"
 ./uploads.sh
 echo
+echo "## load with nothing lost ($(date -u +%Y-%m-%d), $(nproc) cores)"
+./load.sh
+echo
+echo "## the largest upload ($(date -u +%Y-%m-%d), $(nproc) cores)"
+./big-upload.sh
+echo
 echo "## uploads from the browser ($(date -u +%Y-%m-%d), $(nproc) cores)"
 ./browser-upload.sh
 echo

@@ -2,8 +2,13 @@
  * auth_login — POST /auth/login {"email","password"} → 200 tokens + cookie.
  *
  * Two limits: requests per client IP, and failed logins per account whatever
- * the IP. An unknown e-mail and a wrong password get the same answer after
- * the same work (one Argon2id verification).
+ * the IP. The account's limit counts an attempt before its password is
+ * checked (one Redis script takes a token or refuses), so however many
+ * guesses run in parallel, at most the limit of them are ever verified; a
+ * correct password gives its token back, a wrong one keeps it spent. Once
+ * the limit is reached even the right password is refused until the window
+ * frees a token. An unknown e-mail and a wrong password get the same answer
+ * after the same work (one Argon2id verification).
  */
 #include <openssl/sha.h>
 #include <stdio.h>
@@ -41,7 +46,7 @@ static void login_post(struct http_ctx *ctx)
 		return;
 	}
 	fail_key(email, fkey, sizeof(fkey));
-	if (!ratelimit_pass(ctx, fkey, cfg->rl_login_fail, cfg->rl_login_fail_window, false, &fl))
+	if (!ratelimit_pass(ctx, fkey, cfg->rl_login_fail, cfg->rl_login_fail_window, true, &fl))
 		return;
 	ratelimit_headers(ctx, &rl);
 
@@ -51,24 +56,24 @@ static void login_post(struct http_ctx *ctx)
 		r = passwd_verify(buf_str(&u.password_hash), pw, pwlen);
 	else if (r == VP_NOT_FOUND)
 		r = passwd_verify_dummy(&pp, pw, pwlen);
-	if (r == VP_OK) {
-		auth_answer_new_session(ctx, &u);
-	} else if (r == VP_DENIED || r == VP_NOT_FOUND) {
-		vp_res fr =
-		    ratelimit_hit(fkey, cfg->rl_login_fail, cfg->rl_login_fail_window, true, &fl);
-
-		if (fr != VP_OK)
-			http_fail(ctx, fr, "rate limit");
-		else
-			http_error(ctx, 401, "invalid_credentials", "email or password is wrong");
-	} else {
-		http_fail(ctx, r, "login");
+	if (r == VP_DENIED || r == VP_NOT_FOUND) {
+		http_error(ctx, 401, "invalid_credentials", "email or password is wrong");
+		goto end;
 	}
+	/* not a failed guess (a success, or the database down): the attempt's
+	 * token goes back */
+	if (ratelimit_refund(fkey, cfg->rl_login_fail, cfg->rl_login_fail_window) != VP_OK)
+		r = r == VP_OK ? VP_UNAVAILABLE : r;
+	if (r == VP_OK)
+		auth_answer_new_session(ctx, &u);
+	else
+		http_fail(ctx, r, "login");
+end:
 	users_free(&u);
 }
 
 static const struct http_method methods[] = {
-    {"POST", login_post, true},
+    {"POST", login_post, HTTP_JSON_BODY},
 };
 
 int main(void)

@@ -22,7 +22,7 @@ static void logout_post(struct http_ctx *ctx)
 }
 
 static const struct http_method methods[] = {
-    {"POST", logout_post, false},
+    {"POST", logout_post, HTTP_NO_BODY},
 };
 
 int main(void)

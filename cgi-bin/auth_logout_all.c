@@ -21,7 +21,7 @@ static void logout_all_post(struct http_ctx *ctx)
 }
 
 static const struct http_method methods[] = {
-    {"POST", logout_all_post, false},
+    {"POST", logout_all_post, HTTP_NO_BODY},
 };
 
 int main(void)

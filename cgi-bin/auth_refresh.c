@@ -58,7 +58,7 @@ end:
 }
 
 static const struct http_method methods[] = {
-    {"POST", refresh_post, false},
+    {"POST", refresh_post, HTTP_NO_BODY},
 };
 
 int main(void)

@@ -46,7 +46,7 @@ end:
 }
 
 static const struct http_method methods[] = {
-    {"POST", register_post, true},
+    {"POST", register_post, HTTP_JSON_BODY},
 };
 
 int main(void)

@@ -28,7 +28,7 @@ static void session_delete(struct http_ctx *ctx)
 }
 
 static const struct http_method methods[] = {
-    {"DELETE", session_delete, false},
+    {"DELETE", session_delete, HTTP_NO_BODY},
 };
 
 int main(void)

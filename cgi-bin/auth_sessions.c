@@ -56,7 +56,7 @@ static void sessions_get(struct http_ctx *ctx)
 }
 
 static const struct http_method methods[] = {
-    {"GET", sessions_get, false},
+    {"GET", sessions_get, HTTP_NO_BODY},
 };
 
 int main(void)

@@ -65,7 +65,7 @@ static void healthz_get(struct http_ctx *ctx)
 }
 
 static const struct http_method methods[] = {
-    {"GET", healthz_get, false},
+    {"GET", healthz_get, HTTP_NO_BODY},
 };
 
 int main(void)

@@ -28,7 +28,7 @@ static void me_get(struct http_ctx *ctx)
 }
 
 static const struct http_method methods[] = {
-    {"GET", me_get, false},
+    {"GET", me_get, HTTP_NO_BODY},
 };
 
 int main(void)

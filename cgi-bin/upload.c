@@ -77,8 +77,8 @@ static void upload_delete(struct http_ctx *ctx)
 }
 
 static const struct http_method methods[] = {
-    {"GET", upload_get, false},
-    {"DELETE", upload_delete, false},
+    {"GET", upload_get, HTTP_NO_BODY},
+    {"DELETE", upload_delete, HTTP_NO_BODY},
 };
 
 int main(void)

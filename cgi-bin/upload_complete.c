@@ -1,6 +1,11 @@
 /*
  * upload_complete — POST /uploads/{id}/complete {"parts":[{"part_number",
- * "etag"}...]} → 202 {"video":{"id","status":"queued"}}.
+ * "etag"}...]} or {} → 202 {"video":{"id","status":"queued"}}.
+ *
+ * The body may list 10,000 parts (~700 KB), so this route declares a 1 MiB
+ * body limit (every other keeps 64 KiB). {} completes with the parts
+ * storage holds (ListParts, every page), which must be exactly
+ * 1..part_count, each of the size its URL bound.
  *
  * Storage assembles the parts (CompleteMultipartUpload), the object's size
  * is checked against the declared one, then one transaction marks the upload
@@ -100,6 +105,48 @@ static void answer_queued(struct http_ctx *ctx, const struct upload *u)
 	http_json(ctx, 202, o);
 }
 
+/* {}: the part list is what storage holds, which must be every part, each
+ * of its size; answers (422, 503) and returns false otherwise. */
+static bool held_parts(struct http_ctx *ctx, const struct upload *u, struct s3_part *list,
+                       char digest[65])
+{
+	struct s3_part *held = NULL;
+	size_t n = 0;
+	buf text;
+	vp_res r;
+
+	r = s3_list_parts(ctx->cfg, u->bucket, u->key, u->s3_upload_id, &held, &n);
+	if (r == VP_NOT_FOUND) {
+		http_error(ctx, 422, "upload_incomplete", "storage no longer holds this upload");
+		return false;
+	}
+	if (r != VP_OK) {
+		http_fail(ctx, r == VP_DENIED ? VP_UNAVAILABLE : r, "list parts");
+		return false;
+	}
+	buf_init(&text, (size_t)4 << 20);
+	for (size_t i = 0; r == VP_OK && i < n; i++)
+		if (n != (size_t)u->part_count || held[i].number != (int)i + 1 ||
+		    held[i].size != uploads_part_bytes(u, held[i].number))
+			r = VP_INVALID;
+		else
+			r = buf_printf(&text, "%s\n", held[i].etag);
+	if (r == VP_OK && n == (size_t)u->part_count) {
+		memcpy(list, held, n * sizeof(*held));
+		sigv4_sha256_hex(text.data, text.len, digest);
+	} else if (r == VP_OK || r == VP_INVALID) {
+		http_error(ctx, 422, "upload_incomplete",
+		           "storage does not hold every part, each of its size: send the missing "
+		           "ones first");
+		r = VP_INVALID;
+	} else {
+		http_fail(ctx, r, "complete");
+	}
+	free(held);
+	buf_free(&text);
+	return r == VP_OK;
+}
+
 /* The queue message of the contract. */
 static vp_res job_payload(const struct upload *u, buf *out)
 {
@@ -126,6 +173,7 @@ static void complete_post(struct http_ctx *ctx)
 	struct upload u;
 	char digest[65];
 	long long size = -1, outbox_id;
+	bool from_storage;
 	buf payload;
 	vp_res r;
 
@@ -137,11 +185,13 @@ static void complete_post(struct http_ctx *ctx)
 		http_fail(ctx, VP_NOMEM, "complete");
 		goto end;
 	}
-	if (!read_parts(ctx, &u, parts, digest))
+	from_storage = !json_object_object_get_ex(ctx->req->json, "parts", NULL);
+	if (!from_storage && !read_parts(ctx, &u, parts, digest))
 		goto end;
 	if (!strcmp(u.status, "completed")) {
-		if (!strcmp(u.complete_digest, digest))
-			answer_queued(ctx, &u); /* the same completion again */
+		/* the same completion again ({} stands for what was completed) */
+		if (from_storage || !strcmp(u.complete_digest, digest))
+			answer_queued(ctx, &u);
 		else
 			http_error(ctx, 409, "upload_not_active",
 			           "the upload was completed differently");
@@ -151,6 +201,8 @@ static void complete_post(struct http_ctx *ctx)
 		http_error(ctx, 409, "upload_not_active", "the upload is not active");
 		goto end;
 	}
+	if (from_storage && !held_parts(ctx, &u, parts, digest))
+		goto end;
 
 	r = s3_complete_multipart(cfg, u.bucket, u.key, u.s3_upload_id, parts,
 	                          (size_t)u.part_count);
@@ -191,7 +243,7 @@ static void complete_post(struct http_ctx *ctx)
 	if (r == VP_CONFLICT) {
 		/* a concurrent completion won: answer as a repeat would */
 		if (uploads_get(u.id, who.uid, &u) == VP_OK && !strcmp(u.status, "completed") &&
-		    !strcmp(u.complete_digest, digest))
+		    (from_storage || !strcmp(u.complete_digest, digest)))
 			answer_queued(ctx, &u);
 		else
 			http_error(ctx, 409, "upload_not_active", "the upload is not active");
@@ -218,7 +270,7 @@ end:
 }
 
 static const struct http_method methods[] = {
-    {"POST", complete_post, true},
+    {"POST", complete_post, HTTP_JSON_BODY_LARGE},
 };
 
 int main(void)

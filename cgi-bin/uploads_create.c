@@ -17,17 +17,22 @@
 
 #define FIRST_URLS 100
 
-/* Printable text without control characters, 1..max bytes. */
-static bool plain_text(const char *s, size_t max)
-{
-	size_t n = strlen(s);
+#define FILENAME_MAX_BYTES 255
+#define TITLE_MAX_BYTES    200
 
-	if (n == 0 || n > max)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return false;
-	return true;
+/* The default title: the filename, cut to TITLE_MAX_BYTES on a character
+ * boundary (the body is strict UTF-8, so a cut before a lead byte is). */
+static void title_from(const char *filename, char out[TITLE_MAX_BYTES + 1])
+{
+	size_t n = strlen(filename);
+
+	if (n > TITLE_MAX_BYTES) {
+		n = TITLE_MAX_BYTES;
+		while (n && ((unsigned char)filename[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(out, filename, n);
+	out[n] = '\0';
 }
 
 /* type/subtype of token characters, type "video". */
@@ -50,8 +55,8 @@ static void create_post(struct http_ctx *ctx)
 	struct auth_user who;
 	struct ratelimit rl;
 	struct upload u;
-	char key[64];
-	int numbers[FIRST_URLS];
+	char key[64], default_title[TITLE_MAX_BYTES + 1];
+	struct upload_part_req first[FIRST_URLS] = {{0}};
 	int64_t size;
 	buf upload_id;
 	vp_res r, tr;
@@ -67,15 +72,18 @@ static void create_post(struct http_ctx *ctx)
 		return;
 	}
 	n.size = size;
-	tr = json_field_str(ctx->req->json, "title", &n.title);
-	if (tr == VP_NOT_FOUND)
-		n.title = n.filename;
-	if (tr == VP_INVALID || !plain_text(n.filename, 255) || strlen(n.title) > 200 ||
-	    (tr == VP_OK && *n.title && !plain_text(n.title, 200))) {
+	tr = json_field_text(ctx->req->json, "title", 0, TITLE_MAX_BYTES, &n.title);
+	if (json_field_text(ctx->req->json, "filename", 1, FILENAME_MAX_BYTES, &n.filename) !=
+	        VP_OK ||
+	    (tr != VP_OK && tr != VP_NOT_FOUND)) {
 		http_error(ctx, 400, "invalid_request",
 		           "filename must be 1-255 bytes and title at most 200, without control "
 		           "characters");
 		return;
+	}
+	if (tr == VP_NOT_FOUND) {
+		title_from(n.filename, default_title);
+		n.title = default_title;
 	}
 	if (n.size < 1) {
 		http_error(ctx, 400, "invalid_request", "size must be a positive number of bytes");
@@ -115,9 +123,9 @@ static void create_post(struct http_ctx *ctx)
 		goto abort;
 	}
 	for (int i = 0; i < FIRST_URLS && i < u.part_count; i++)
-		numbers[i] = i + 1;
+		first[i].number = i + 1;
 	parts = uploads_part_urls(
-	    cfg, &u, numbers, (size_t)(u.part_count < FIRST_URLS ? u.part_count : FIRST_URLS), &r);
+	    cfg, &u, first, (size_t)(u.part_count < FIRST_URLS ? u.part_count : FIRST_URLS), &r);
 	if (!parts) {
 		http_fail(ctx, r, "sign parts");
 		goto end;
@@ -146,7 +154,7 @@ end:
 }
 
 static const struct http_method methods[] = {
-    {"POST", create_post, true},
+    {"POST", create_post, HTTP_JSON_BODY},
 };
 
 int main(void)

@@ -53,17 +53,12 @@ static void video_patch(struct http_ctx *ctx)
 
 	if (!auth_require(ctx, &who) || !video_id(ctx, id))
 		return;
-	if (json_field_str(ctx->req->json, "title", &title) != VP_OK || strlen(title) > 200) {
-		http_error(ctx, 400, "invalid_request",
-		           "title must be a string of at most 200 bytes");
+	if (json_field_text(ctx->req->json, "title", 0, 200, &title) != VP_OK) {
+		http_error(
+		    ctx, 400, "invalid_request",
+		    "title must be a string of at most 200 bytes without control characters");
 		return;
 	}
-	for (const char *p = title; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			http_error(ctx, 400, "invalid_request",
-			           "title must not hold control characters");
-			return;
-		}
 	r = videos_rename(who.uid, id, title);
 	if (r == VP_NOT_FOUND)
 		http_error(ctx, 404, "not_found", "no such video");
@@ -91,9 +86,9 @@ static void video_delete(struct http_ctx *ctx)
 }
 
 static const struct http_method methods[] = {
-    {"GET", video_get, false},
-    {"PATCH", video_patch, true},
-    {"DELETE", video_delete, false},
+    {"GET", video_get, HTTP_NO_BODY},
+    {"PATCH", video_patch, HTTP_JSON_BODY},
+    {"DELETE", video_delete, HTTP_NO_BODY},
 };
 
 int main(void)

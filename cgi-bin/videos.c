@@ -20,10 +20,11 @@ static void videos_get_list(struct http_ctx *ctx)
 		return;
 	r = http_query_param(ctx->req, "limit", lim, sizeof(lim));
 	if (r == VP_OK) {
-		char *end;
+		/* digits only: no sign, blank or exponent that strtol would take */
+		size_t n = strspn(lim, "0123456789");
 
-		limit = strtol(lim, &end, 10);
-		if (!*lim || *end || limit < 1 || limit > 100)
+		limit = n && n <= 3 && !lim[n] ? strtol(lim, NULL, 10) : 0;
+		if (limit < 1 || limit > 100)
 			r = VP_INVALID;
 	}
 	cr = http_query_param(ctx->req, "cursor", cursor, sizeof(cursor));
@@ -50,7 +51,7 @@ static void videos_get_list(struct http_ctx *ctx)
 }
 
 static const struct http_method methods[] = {
-    {"GET", videos_get_list, false},
+    {"GET", videos_get_list, HTTP_NO_BODY},
 };
 
 int main(void)

@@ -86,8 +86,7 @@ bool auth_ip_limit(struct http_ctx *ctx, struct ratelimit *rl)
 {
 	char key[128];
 
-	snprintf(key, sizeof(key), "rl:auth_ip:%s",
-	         ctx->req->remote_addr ? ctx->req->remote_addr : "");
+	snprintf(key, sizeof(key), "rl:auth_ip:%s", ctx->req->client_bucket);
 	return ratelimit_pass(ctx, key, ctx->cfg->rl_auth_ip, ctx->cfg->rl_auth_ip_window, true,
 	                      rl);
 }
@@ -225,26 +224,26 @@ void auth_answer_new_session(struct http_ctx *ctx, const struct user *u)
 
 	if ((r = http_uuid(sid)) != VP_OK || (r = http_uuid(jti)) != VP_OK ||
 	    (r = sess_create(ctx->cfg, u->id, sid, jti, ctx->req->user_agent,
-	                     ctx->req->remote_addr)) != VP_OK) {
+	                     ctx->req->client_ip)) != VP_OK) {
 		http_fail(ctx, r, "session create");
 		return;
 	}
 	auth_answer_tokens(ctx, u, sid, jti);
 }
 
-const char *auth_refresh_cookie(struct http_ctx *ctx, char *out, size_t size)
+const char *auth_cookie_value(const char *header, const char *name, char *out, size_t size)
 {
-	static const char name[] = "refresh_token=";
-	const char *h = http_param(ctx, "HTTP_COOKIE"), *p, *e;
+	size_t nlen = strlen(name);
+	const char *p, *e;
 	size_t n;
 
-	for (p = h; p && *p; p = e ? e + 1 : NULL) {
+	for (p = header; p && *p; p = e ? e + 1 : NULL) {
 		while (*p == ' ' || *p == ';')
 			p++;
 		e = strchr(p, ';');
-		if (strncmp(p, name, sizeof(name) - 1) != 0)
+		if (strncmp(p, name, nlen) != 0 || p[nlen] != '=')
 			continue;
-		p += sizeof(name) - 1;
+		p += nlen + 1;
 		n = e ? (size_t)(e - p) : strlen(p);
 		while (n && p[n - 1] == ' ')
 			n--;
@@ -255,4 +254,9 @@ const char *auth_refresh_cookie(struct http_ctx *ctx, char *out, size_t size)
 		return out;
 	}
 	return NULL;
+}
+
+const char *auth_refresh_cookie(struct http_ctx *ctx, char *out, size_t size)
+{
+	return auth_cookie_value(http_param(ctx, "HTTP_COOKIE"), "refresh_token", out, size);
 }

@@ -57,6 +57,9 @@ void auth_clear_cookie(struct http_ctx *ctx);
 
 /* The refresh token from the Cookie header, or NULL. Copied into out. */
 const char *auth_refresh_cookie(struct http_ctx *ctx, char *out, size_t size);
+/* The value of the first cookie called name in a Cookie header (NULL for
+ * none), copied into out; NULL when absent, empty or too long for out. */
+const char *auth_cookie_value(const char *header, const char *name, char *out, size_t size);
 
 struct passwd_params auth_passwd_params(const struct cfg *cfg);
 

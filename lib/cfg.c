@@ -180,6 +180,13 @@ vp_res cfg_load(struct cfg *c, buf *err)
 			return r;
 		c->s3_multipart_threshold = t;
 	}
+	if (netaddr_cidrs_parse(getenv("TRUSTED_PROXIES"), c->trusted_proxies, NETADDR_MAX_TRUSTED,
+	                        &c->n_trusted_proxies) != VP_OK) {
+		buf_printf(err,
+		           "TRUSTED_PROXIES must be IPv4 or IPv6 addresses or CIDRs (at most %d)",
+		           NETADDR_MAX_TRUSTED);
+		return VP_INVALID;
+	}
 	if ((r = cfg_long("DEPENDENCY_TIMEOUT_MS", 3000, 100, 60000, &c->dep_timeout_ms, err)) !=
 	    VP_OK)
 		return r;

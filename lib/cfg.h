@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "buf.h"
+#include "netaddr.h"
 #include "vp.h"
 
 struct cfg {
@@ -31,6 +32,10 @@ struct cfg {
 	const char *sqs_queue_url;
 	const char *sqs_dlq_url; /* may be NULL */
 	long dep_timeout_ms;     /* one call to a dependency, at most */
+
+	/* TRUSTED_PROXIES: whose X-Forwarded-For names the client */
+	struct netaddr_cidr trusted_proxies[NETADDR_MAX_TRUSTED];
+	size_t n_trusted_proxies;
 
 	/* auth */
 	const char *jwt_access_secret;  /* >= 32 bytes */

@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "db.h"
+#include "internal.h"
 #include "json.h"
 #include "log.h"
 #include "rds.h"
@@ -83,7 +84,7 @@ bool http_is_uuid(const char *s)
 
 /* A client's X-Request-Id is echoed only if it is short and plain, so it can
  * neither split a header nor smuggle markup into a log viewer. */
-static bool request_id_ok(const char *s)
+bool http_request_id_ok(const char *s)
 {
 	size_t n = 0;
 
@@ -261,7 +262,7 @@ static void allow_list(const struct http_method *m, size_t n, buf *out)
 	buf_printf(out, "%sOPTIONS", n ? ", " : "");
 }
 
-/* Reads at most HTTP_MAX_BODY bytes into dst; VP_TOO_LARGE past that. */
+/* Reads the body into dst (whose cap is the limit); VP_TOO_LARGE past it. */
 static vp_res read_body(struct http_req *req, buf *dst)
 {
 	char chunk[8192];
@@ -276,6 +277,19 @@ static vp_res read_body(struct http_req *req, buf *dst)
 	}
 }
 
+static void too_large(struct http_ctx *ctx, size_t limit)
+{
+	char msg[80];
+
+	if (limit % (1024 * 1024) == 0)
+		snprintf(msg, sizeof(msg), "request bodies are limited to %zu MiB here",
+		         limit / (1024 * 1024));
+	else
+		snprintf(msg, sizeof(msg), "request bodies are limited to %zu KiB here",
+		         limit / 1024);
+	http_error(ctx, 413, "payload_too_large", msg);
+}
+
 /* Everything between accept and the handler; false when it answered. */
 static bool http_prepare(struct http_ctx *ctx, const struct http_method *methods, size_t n_methods,
                          const struct http_method **chosen)
@@ -283,7 +297,8 @@ static bool http_prepare(struct http_ctx *ctx, const struct http_method *methods
 	struct http_req *req = ctx->req;
 	const char *uri, *q, *ct, *cl, *rid;
 	long long clen = 0;
-	size_t i, plen;
+	size_t i, plen, limit;
+	bool bad_text;
 	buf allow, body;
 	vp_res r;
 
@@ -304,10 +319,16 @@ static bool http_prepare(struct http_ctx *ctx, const struct http_method *methods
 		req->query = "";
 	req->origin = http_param(ctx, "HTTP_ORIGIN");
 	req->remote_addr = http_param(ctx, "REMOTE_ADDR");
+	netaddr_client(req->remote_addr, http_param(ctx, "HTTP_X_FORWARDED_FOR"),
+	               ctx->cfg->trusted_proxies, ctx->cfg->n_trusted_proxies, &req->client);
+	netaddr_text(&req->client, req->client_ip);
+	netaddr_bucket(&req->client, req->client_bucket);
 	req->user_agent = http_param(ctx, "HTTP_USER_AGENT");
+	if (req->user_agent && !json_text_ok(req->user_agent, strlen(req->user_agent)))
+		req->user_agent = NULL; /* it is stored and shown back as JSON text */
 
 	rid = http_param(ctx, "HTTP_X_REQUEST_ID");
-	if (request_id_ok(rid))
+	if (http_request_id_ok(rid))
 		snprintf(req->request_id, sizeof(req->request_id), "%s", rid);
 	else if (http_uuid(req->request_id) != VP_OK)
 		snprintf(req->request_id, sizeof(req->request_id), "unknown");
@@ -349,14 +370,17 @@ static bool http_prepare(struct http_ctx *ctx, const struct http_method *methods
 		           "request bodies must be Content-Type: application/json");
 		return false;
 	}
-	if (clen > HTTP_MAX_BODY) {
-		http_error(ctx, 413, "payload_too_large", "request bodies are limited to 64 KiB");
-		return false;
-	}
 	*chosen = NULL;
 	for (i = 0; i < n_methods; i++)
 		if (!strcmp(methods[i].method, req->method))
 			*chosen = &methods[i];
+	/* a method that takes no body, or none the table knows, still gets
+	 * the default limit rather than none */
+	limit = *chosen && (*chosen)->body ? (*chosen)->body : HTTP_JSON_BODY;
+	if (clen > (long long)limit) {
+		too_large(ctx, limit);
+		return false;
+	}
 	if (!*chosen) {
 		buf_init(&allow, 1024);
 		allow_list(methods, n_methods, &allow);
@@ -365,23 +389,29 @@ static bool http_prepare(struct http_ctx *ctx, const struct http_method *methods
 		http_error(ctx, 405, "method_not_allowed", "this path does not serve that method");
 		return false;
 	}
-	if ((*chosen)->takes_body && !is_json_type(ct)) {
+	if ((*chosen)->body && !is_json_type(ct)) {
 		http_error(ctx, 415, "unsupported_media_type",
 		           "request bodies must be Content-Type: application/json");
 		return false;
 	}
-	if (!(*chosen)->takes_body)
+	if (!(*chosen)->body)
 		return true;
 
-	buf_init(&body, HTTP_MAX_BODY);
+	buf_init(&body, limit);
 	r = read_body(req, &body);
 	if (r == VP_TOO_LARGE) {
 		buf_free(&body);
-		http_error(ctx, 413, "payload_too_large", "request bodies are limited to 64 KiB");
+		too_large(ctx, limit);
 		return false;
 	}
-	r = json_parse_object(buf_str(&body), body.len, &req->json);
+	r = json_parse_request(buf_str(&body), body.len, &req->json, &bad_text);
 	buf_free(&body);
+	if (r != VP_OK && bad_text) {
+		http_error(ctx, 400, "invalid_request",
+		           "text must be UTF-8 without overlong forms, surrogates, NUL or "
+		           "non-characters");
+		return false;
+	}
 	if (r != VP_OK) {
 		http_error(ctx, 400, "invalid_json", "the request body must be one JSON object");
 		return false;
@@ -438,7 +468,7 @@ static void http_log(struct http_ctx *ctx)
 	         (double)(now.tv_sec - req->start.tv_sec) * 1e3 +
 	             (double)(now.tv_nsec - req->start.tv_nsec) / 1e6);
 	log_event(req->status >= 500 ? LOG_WARN : LOG_INFO, "request", "method", req->method,
-	          "path", req->path, "status", status, "ms", ms, "ip", req->remote_addr, LOG_END);
+	          "path", req->path, "status", status, "ms", ms, "ip", req->client_ip, LOG_END);
 }
 
 int http_serve(const char *prog, const struct http_method *methods, size_t n_methods)

@@ -5,7 +5,8 @@
  * http_serve(), which owns the FastCGI accept loop and does, for every
  * request and in this order: request id, CORS preflight, 405 with Allow for a
  * method not in the table, for a method that takes a body the Content-Type
- * check (415), the 64 KiB body limit (413) and JSON parsing (400), then the
+ * check (415), the body limit (413: 64 KiB, or what the method declares)
+ * and JSON parsing (400), then the
  * handler, then the response with the headers every API answer carries
  * (nosniff, no-store, X-Request-Id, CORS) and one log line.
  *
@@ -23,18 +24,26 @@
 
 #include "buf.h"
 #include "cfg.h"
+#include "netaddr.h"
 #include "vp.h"
 
-#define HTTP_MAX_BODY (64 * 1024)
+/* A method's body, as its table entry declares it: none, or a JSON object
+ * of at most this many bytes (413 past it). */
+#define HTTP_NO_BODY         ((size_t)0)
+#define HTTP_JSON_BODY       ((size_t)64 * 1024)   /* the contract's default */
+#define HTTP_JSON_BODY_LARGE ((size_t)1024 * 1024) /* a 10,000-part completion */
 
 struct http_req {
 	FCGX_Request fcgx;
 	const char *method;
-	char path[1024];    /* the request path, without the query */
-	const char *query;  /* without '?', "" when absent */
-	const char *origin; /* NULL when absent */
-	const char *remote_addr;
-	const char *user_agent;
+	char path[1024];                  /* the request path, without the query */
+	const char *query;                /* without '?', "" when absent */
+	const char *origin;               /* NULL when absent */
+	const char *remote_addr;          /* the connection's, as the web server says */
+	struct netaddr client;            /* who sent it (netaddr_client: trusted proxies) */
+	char client_ip[NETADDR_TEXT];     /* client as text, "" when unknown */
+	char client_bucket[NETADDR_TEXT]; /* its rate-limit bucket (IPv6: /64) */
+	const char *user_agent;           /* NULL when absent or not strict UTF-8 */
 	char request_id[72];
 	struct json_object *json; /* parsed body, for methods that take one */
 	struct timespec start;
@@ -56,7 +65,7 @@ typedef void (*http_handler)(struct http_ctx *ctx);
 struct http_method {
 	const char *method; /* "GET", "POST", ... */
 	http_handler handler;
-	bool takes_body; /* a JSON object body is required */
+	size_t body; /* HTTP_NO_BODY, or the limit of its required JSON body */
 };
 
 /* Runs the FastCGI loop until the server closes the socket. prog names the

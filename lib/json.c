@@ -5,52 +5,200 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
-/*
- * json-c 0.16 in strict mode still takes a few things RFC 8259 forbids:
- * NaN and Infinity, single-quoted strings, and raw control characters inside
- * strings. This scan rejects exactly those before json-c parses; outside a
- * string, valid JSON has no letters but those of true/false/null and the
- * exponent's e/E.
- */
-static bool json_lexically_strict(const char *s, size_t n)
+/* ------------------------------------------------------------------------ */
+/* Strict text                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* A scalar value that text may hold: not NUL, not a surrogate (those only
+ * pair up in UTF-16), not one of the 66 non-characters. */
+static bool scalar_ok(uint32_t c)
 {
-	bool in_str = false, esc = false;
+	if (c == 0 || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		return false;
+	if ((c >= 0xFDD0 && c <= 0xFDEF) || (c & 0xFFFE) == 0xFFFE)
+		return false;
+	return true;
+}
 
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+/*
+ * The length of the well-formed UTF-8 sequence at s (n bytes available),
+ * or 0. The byte ranges are the Unicode Standard's table 3-7, which rules
+ * out overlong forms, surrogates and values past U+10FFFF by the second
+ * byte already; scalar_ok() then refuses NUL and the non-characters.
+ */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char lo = 0x80, hi = 0xBF;
+	size_t len;
+	uint32_t c;
 
-		if (in_str) {
-			if (c < 0x20)
-				return false;
-			if (esc)
-				esc = false;
-			else if (c == '\\')
-				esc = true;
-			else if (c == '"')
-				in_str = false;
-		} else if (c == '"') {
-			in_str = true;
-		} else if (c == '\'' || (((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) &&
-		                         !strchr("truefalsnE", c))) {
+	if (n == 0)
+		return 0;
+	if (s[0] < 0x80)
+		return s[0] ? 1 : 0;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+		len = 2;
+		c = s[0] & 0x1Fu;
+	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+		len = 3;
+		c = s[0] & 0x0Fu;
+		if (s[0] == 0xE0)
+			lo = 0xA0;
+		else if (s[0] == 0xED)
+			hi = 0x9F;
+	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+		len = 4;
+		c = s[0] & 0x07u;
+		if (s[0] == 0xF0)
+			lo = 0x90;
+		else if (s[0] == 0xF4)
+			hi = 0x8F;
+	} else {
+		return 0;
+	}
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if (i > 1 && (s[i] < 0x80 || s[i] > 0xBF))
+			return 0;
+		c = (c << 6) | (s[i] & 0x3Fu);
+	}
+	return scalar_ok(c) ? len : 0;
+}
+
+bool json_text_ok(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0, k; i < n; i += k)
+		if ((k = utf8_seq(p + i, n - i)) == 0)
 			return false;
+	return true;
+}
+
+/* Four hex digits at s (n available) as a number, or -1. */
+static long hex4(const char *s, size_t n)
+{
+	long v = 0;
+
+	if (n < 4)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		char c = s[i];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v |= c - 'A' + 10;
+		else
+			return -1;
+	}
+	return v;
+}
+
+/* The \u escape whose 'u' is at s[0]: its length in bytes (5, or 11 for a
+ * surrogate pair), or 0 when it does not stand for an allowed scalar. */
+static size_t escape_len(const char *s, size_t n)
+{
+	long hi = hex4(s + 1, n - 1), lo;
+
+	if (hi < 0)
+		return 0;
+	if (hi >= 0xDC00 && hi <= 0xDFFF)
+		return 0; /* a low surrogate first */
+	if (hi < 0xD800 || hi > 0xDBFF)
+		return scalar_ok((uint32_t)hi) ? 5 : 0;
+	if (n < 11 || s[5] != '\\' || s[6] != 'u')
+		return 0; /* a high surrogate alone */
+	lo = hex4(s + 7, n - 7);
+	if (lo < 0xDC00 || lo > 0xDFFF)
+		return 0;
+	return scalar_ok(0x10000 + (((uint32_t)hi - 0xD800) << 10) + ((uint32_t)lo - 0xDC00)) ? 11
+	                                                                                      : 0;
+}
+
+/*
+ * One pass over the raw body before json-c sees it. json-c 0.16 in strict
+ * mode still takes a few things RFC 8259 forbids: NaN and Infinity,
+ * single-quoted strings, and raw control characters inside strings; and its
+ * UTF-8 check lets overlong forms and encoded surrogates through, which
+ * Postgres then refuses. This scan rejects exactly those, and inside strings
+ * (keys included) every character that is not strict UTF-8 text, whether
+ * raw or escaped: NUL, surrogates (paired escapes are decoded first),
+ * non-characters. Outside a string, valid JSON has no letters but those of
+ * true/false/null and the exponent's e/E, and no byte above 0x7F.
+ */
+enum lex { LEX_OK, LEX_SYNTAX, LEX_TEXT };
+
+static enum lex json_lexically_strict(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	bool in_str = false;
+	size_t i = 0, k;
+
+	while (i < n) {
+		unsigned char c = u[i];
+
+		if (!in_str) {
+			if (c == '"')
+				in_str = true;
+			else if (c >= 0x80 || c == '\'' ||
+			         (((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) &&
+			          !strchr("truefalsnE", c)))
+				return LEX_SYNTAX;
+			i++;
+		} else if (c == '"') {
+			in_str = false;
+			i++;
+		} else if (c == '\\') {
+			if (i + 1 >= n)
+				return LEX_SYNTAX;
+			if (s[i + 1] == 'u') {
+				if ((k = escape_len(s + i + 1, n - i - 1)) == 0)
+					return LEX_TEXT;
+				i += 1 + k;
+			} else {
+				i += 2; /* json-c checks the escape letter itself */
+			}
+		} else if (c < 0x20) {
+			return LEX_SYNTAX;
+		} else {
+			if ((k = utf8_seq(u + i, n - i)) == 0)
+				return LEX_TEXT;
+			i += k;
 		}
 	}
-	return true;
+	return LEX_OK;
 }
 
 vp_res json_parse_object(const char *s, size_t n, struct json_object **out)
 {
+	return json_parse_request(s, n, out, NULL);
+}
+
+vp_res json_parse_request(const char *s, size_t n, struct json_object **out, bool *bad_text)
+{
 	struct json_tokener *tok;
 	struct json_object *o;
 	vp_res ret = VP_INVALID;
+	enum lex lx;
 
 	*out = NULL;
+	if (bad_text)
+		*bad_text = false;
 	if (n > INT32_MAX)
 		return VP_TOO_LARGE;
-	if (!json_lexically_strict(s, n))
+	if ((lx = json_lexically_strict(s, n)) != LEX_OK) {
+		if (bad_text)
+			*bad_text = lx == LEX_TEXT;
 		return VP_INVALID;
+	}
 	tok = json_tokener_new_ex(JSON_MAX_DEPTH);
 	if (!tok)
 		return VP_NOMEM;
@@ -112,5 +260,24 @@ vp_res json_field_array(struct json_object *o, const char *key, struct json_obje
 	if (!json_object_is_type(v, json_type_array))
 		return VP_INVALID;
 	*out = v;
+	return VP_OK;
+}
+
+vp_res json_field_text(struct json_object *o, const char *key, size_t min, size_t max,
+                       const char **out)
+{
+	const unsigned char *p;
+	vp_res r = json_field_str(o, key, out);
+	size_t n;
+
+	if (r != VP_OK)
+		return r;
+	n = strlen(*out);
+	if (n < min || n > max)
+		return VP_INVALID;
+	/* C0 controls, DEL, and C1 controls (U+0080..U+009F: C2 80..C2 9F) */
+	for (p = (const unsigned char *)*out; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F))
+			return VP_INVALID;
 	return VP_OK;
 }

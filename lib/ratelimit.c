@@ -12,6 +12,33 @@ static struct rds_script gcra_script = {
     "return gcra(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))\n",
 };
 
+/* Gives back one request's share of the window (GCRA: the theoretical
+ * arrival time moves back one step, never before now). */
+static struct rds_script refund_script = {
+    .src = "local tat = tonumber(redis.call('GET', KEYS[1]) or '0')\n"
+           "local t = redis.call('TIME')\n"
+           "local now = tonumber(t[1]) * 1000000 + tonumber(t[2])\n"
+           "local new_tat = tat - tonumber(ARGV[2]) * 1000 / tonumber(ARGV[1])\n"
+           "if new_tat <= now then redis.call('DEL', KEYS[1]) return 0 end\n"
+           "redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX',\n"
+           "  math.ceil((new_tat - now) / 1000) + 1000)\n"
+           "return 1\n",
+};
+
+vp_res ratelimit_refund(const char *key, long limit, long window_s)
+{
+	char l[24], p[24];
+	const char *args[3] = {key, l, p};
+	redisReply *rep;
+	vp_res r;
+
+	snprintf(l, sizeof(l), "%ld", limit);
+	snprintf(p, sizeof(p), "%ld", window_s * 1000);
+	if ((r = rds_eval(&refund_script, &rep, 1, 3, args)) == VP_OK)
+		freeReplyObject(rep);
+	return r;
+}
+
 vp_res ratelimit_from_reply(const struct redisReply *const *e, long limit, struct ratelimit *out)
 {
 	for (int i = 0; i < 4; i++)

@@ -61,6 +61,11 @@ struct ratelimit {
 vp_res ratelimit_hit(const char *key, long limit, long window_s, bool commit,
                      struct ratelimit *out);
 
+/* Gives back one request counted with ratelimit_hit() (commit): for a
+ * limit on failures that counts each attempt before knowing its outcome,
+ * so parallel attempts cannot pass it, and refunds the ones that succeed. */
+vp_res ratelimit_refund(const char *key, long limit, long window_s);
+
 /* Reads the script's {allowed, remaining, reset_ms, retry_ms} reply. */
 vp_res ratelimit_from_reply(const struct redisReply *const *e, long limit, struct ratelimit *out);
 

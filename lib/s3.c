@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "aws.h"
+#include "internal.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -142,11 +143,11 @@ end:
 /* XML                                                                       */
 /* ------------------------------------------------------------------------ */
 
-static xmlDocPtr xml_read(const buf *b)
+static xmlDocPtr xml_read(const char *s, size_t n)
 {
-	if (!b->len || b->len > INT32_MAX)
+	if (!n || n > INT32_MAX)
 		return NULL;
-	return xmlReadMemory(b->data, (int)b->len, "s3.xml", NULL,
+	return xmlReadMemory(s, (int)n, "s3.xml", NULL,
 	                     XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
 	                         XML_PARSE_NOWARNING);
 }
@@ -173,10 +174,9 @@ static bool xml_child_text(xmlNodePtr parent, const char *name, char *out, size_
 	return false;
 }
 
-/* An <Error><Code> document's code, or "" when the body is not one. */
-static void xml_error_code(const buf *b, char *code, size_t size)
+void s3_xml_error_code(const char *body, size_t n, char *code, size_t size)
 {
-	xmlDocPtr d = xml_read(b);
+	xmlDocPtr d = xml_read(body, n);
 	xmlNodePtr root = d ? xmlDocGetRootElement(d) : NULL;
 
 	code[0] = '\0';
@@ -197,12 +197,24 @@ static vp_res add_upload_id(buf *q, const char *upload_id)
 	return r == VP_OK ? sigv4_uri_encode(q, upload_id, strlen(upload_id), false) : r;
 }
 
-/* One signed call on bucket/key with an encoded query. */
-static vp_res s3_call(const struct cfg *cfg, const char *method, const char *bucket,
-                      const char *key, const char *query, const struct sigv4_header *hs, size_t nh,
-                      const char *body, size_t body_len, struct aws_resp *rs)
+/* Storage may take long to assemble many parts (AWS: "several minutes",
+ * with white space sent meanwhile), or to delete an object made of many
+ * (Swift removes each segment). Below the web servers' own FastCGI timeout
+ * (Apache's FcgidIOTimeout, 60 s), so the client still gets our answer. */
+#define S3_SLOW_CALL_TIMEOUT_MS 50000L
+
+/* One signed call on bucket/key with an encoded query, within timeout_ms
+ * (0: the dependency timeout). */
+static vp_res s3_call_within(const struct cfg *cfg, const char *method, const char *bucket,
+                             const char *key, const char *query, const struct sigv4_header *hs,
+                             size_t nh, const char *body, size_t body_len, long timeout_ms,
+                             struct aws_resp *rs)
 {
-	struct aws_req rq = {.service = "s3", .method = method, .headers = hs, .n_headers = nh};
+	struct aws_req rq = {.service = "s3",
+	                     .method = method,
+	                     .headers = hs,
+	                     .n_headers = nh,
+	                     .timeout_ms = timeout_ms};
 	buf url;
 	vp_res r;
 
@@ -224,8 +236,22 @@ end:
 	return r;
 }
 
+static vp_res s3_call(const struct cfg *cfg, const char *method, const char *bucket,
+                      const char *key, const char *query, const struct sigv4_header *hs, size_t nh,
+                      const char *body, size_t body_len, struct aws_resp *rs)
+{
+	return s3_call_within(cfg, method, bucket, key, query, hs, nh, body, body_len, 0, rs);
+}
+
 vp_res s3_presign(const struct cfg *cfg, const char *method, const char *bucket, const char *key,
                   const char *query, long ttl_s, buf *out)
+{
+	return s3_presign_bound(cfg, method, bucket, key, query, NULL, 0, ttl_s, out);
+}
+
+vp_res s3_presign_bound(const struct cfg *cfg, const char *method, const char *bucket,
+                        const char *key, const char *query, const struct sigv4_header *h, size_t nh,
+                        long ttl_s, buf *out)
 {
 	struct sigv4_creds creds = {cfg->aws_access_key_id, cfg->aws_secret_access_key,
 	                            cfg->aws_region};
@@ -249,8 +275,8 @@ vp_res s3_presign(const struct cfg *cfg, const char *method, const char *bucket,
 	if ((r = buf_printf(&hostport, "%s%s%s", host, port ? ":" : "", port ? port : "")) != VP_OK)
 		goto end;
 	sigv4_amz_date(time(NULL), amz_date);
-	if ((r = sigv4_presign(&creds, "s3", method, hostport.data, path, query ? query : "", ttl_s,
-	                       amz_date, &q)) != VP_OK)
+	if ((r = sigv4_presign(&creds, "s3", method, hostport.data, path, query ? query : "", h, nh,
+	                       ttl_s, amz_date, &q)) != VP_OK)
 		goto end;
 	r = buf_printf(out, "%s?%s", url.data, q.data);
 end:
@@ -277,7 +303,7 @@ vp_res s3_create_multipart(const struct cfg *cfg, const char *bucket, const char
 		return r;
 	if ((r = s3_status(rs.status)) != VP_OK)
 		goto end;
-	d = xml_read(&rs.body);
+	d = xml_read(rs.body.data, rs.body.len);
 	if (!d || !xml_child_text(xmlDocGetRootElement(d), "UploadId", id, sizeof(id)) || !id[0]) {
 		r = VP_INTERNAL;
 		goto end;
@@ -298,6 +324,79 @@ static int part_cmp(const void *a, const void *b)
 	return (x->number > y->number) - (x->number < y->number);
 }
 
+/* A decimal in [min, max] from XML text; false for anything else. */
+static bool xml_number(const char *t, long long min, long long max, long long *out)
+{
+	long long v = 0;
+	size_t n = strspn(t, "0123456789");
+
+	if (n == 0 || n > 18 || t[n])
+		return false;
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (t[i] - '0');
+	if (v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+vp_res s3_xml_parts_page(const char *body, size_t n, struct s3_part **list, size_t *count,
+                         size_t *cap, bool *truncated, char next[16])
+{
+	xmlDocPtr d = xml_read(body, n);
+	xmlNodePtr root = d ? xmlDocGetRootElement(d) : NULL;
+	char flag[8] = "false";
+	vp_res r = VP_OK;
+
+	*truncated = false;
+	next[0] = '\0';
+	if (!root || !xml_is(root, "ListPartsResult")) {
+		xmlFreeDoc(d);
+		return VP_INTERNAL;
+	}
+	for (xmlNodePtr c = root->children; c && r == VP_OK; c = c->next) {
+		char num[16], size[32];
+		long long number, bytes;
+		struct s3_part *p;
+
+		if (!xml_is(c, "Part"))
+			continue;
+		if (*count == *cap) {
+			size_t ncap = *cap ? (*cap * 2 < 10000 ? *cap * 2 : 10000) : 64;
+			struct s3_part *nl;
+
+			if (*cap == 10000) {
+				r = VP_INTERNAL; /* more parts than S3 allows */
+				break;
+			}
+			if (!(nl = realloc(*list, ncap * sizeof(**list)))) {
+				r = VP_NOMEM;
+				break;
+			}
+			*list = nl;
+			*cap = ncap;
+		}
+		p = &(*list)[*count];
+		memset(p, 0, sizeof(*p));
+		/* a part this API could not have made is skipped, not trusted */
+		if (!xml_child_text(c, "PartNumber", num, sizeof(num)) ||
+		    !xml_child_text(c, "ETag", p->etag, sizeof(p->etag)) ||
+		    !xml_child_text(c, "Size", size, sizeof(size)) ||
+		    !xml_number(num, 1, 10000, &number) || !xml_number(size, 0, 5LL << 30, &bytes))
+			continue;
+		p->number = (int)number;
+		p->size = bytes;
+		(*count)++;
+	}
+	xml_child_text(root, "IsTruncated", flag, sizeof(flag));
+	*truncated = !strcmp(flag, "true");
+	if (!xml_child_text(root, "NextPartNumberMarker", next, 16) ||
+	    strspn(next, "0123456789") != strlen(next))
+		next[0] = '\0';
+	xmlFreeDoc(d);
+	return r;
+}
+
 vp_res s3_list_parts(const struct cfg *cfg, const char *bucket, const char *key,
                      const char *upload_id, struct s3_part **parts, size_t *n)
 {
@@ -313,11 +412,10 @@ vp_res s3_list_parts(const struct cfg *cfg, const char *bucket, const char *key,
 	buf_init(&id, 2048);
 	if ((r = sigv4_uri_encode(&id, upload_id, strlen(upload_id), false)) != VP_OK)
 		goto end;
-	for (int page = 0; page < 1000; page++) {
+	for (int page = 0; page <= 10000; page++) { /* a page holds one part at least */
 		struct aws_resp rs;
-		xmlDocPtr d;
-		xmlNodePtr root;
-		char truncated[8] = "false", next[16] = "";
+		char next[16];
+		bool truncated;
 
 		buf_reset(&q);
 		if ((r = buf_printf(&q, "max-parts=%ld&part-number-marker=%s&uploadId=%s",
@@ -328,53 +426,18 @@ vp_res s3_list_parts(const struct cfg *cfg, const char *bucket, const char *key,
 		if ((r = s3_status(rs.status)) != VP_OK) {
 			char code[64];
 
-			xml_error_code(&rs.body, code, sizeof(code));
+			s3_xml_error_code(rs.body.data, rs.body.len, code, sizeof(code));
 			if (!strcmp(code, "NoSuchUpload"))
 				r = VP_NOT_FOUND;
 			buf_free(&rs.body);
 			goto end;
 		}
-		d = xml_read(&rs.body);
+		r = s3_xml_parts_page(rs.body.data, rs.body.len, &list, &count, &cap, &truncated,
+		                      next);
 		buf_free(&rs.body);
-		root = d ? xmlDocGetRootElement(d) : NULL;
-		if (!root) {
-			xmlFreeDoc(d);
-			r = VP_INTERNAL;
+		if (r != VP_OK)
 			goto end;
-		}
-		for (xmlNodePtr c = root->children; c; c = c->next) {
-			char num[16], size[32];
-			struct s3_part *p;
-
-			if (!xml_is(c, "Part"))
-				continue;
-			if (count == cap) {
-				size_t ncap = cap ? cap * 2 : 64;
-				struct s3_part *nl = realloc(list, ncap * sizeof(*list));
-
-				if (!nl) {
-					xmlFreeDoc(d);
-					r = VP_NOMEM;
-					goto end;
-				}
-				list = nl;
-				cap = ncap;
-			}
-			p = &list[count];
-			memset(p, 0, sizeof(*p));
-			if (!xml_child_text(c, "PartNumber", num, sizeof(num)) ||
-			    !xml_child_text(c, "ETag", p->etag, sizeof(p->etag)) ||
-			    !xml_child_text(c, "Size", size, sizeof(size)))
-				continue;
-			p->number = (int)strtol(num, NULL, 10);
-			p->size = strtoll(size, NULL, 10);
-			if (p->number >= 1 && p->number <= 10000)
-				count++;
-		}
-		xml_child_text(root, "IsTruncated", truncated, sizeof(truncated));
-		xml_child_text(root, "NextPartNumberMarker", next, sizeof(next));
-		xmlFreeDoc(d);
-		if (strcmp(truncated, "true") != 0 || !next[0] || !strcmp(next, marker))
+		if (!truncated || !next[0] || !strcmp(next, marker))
 			break;
 		memcpy(marker, next, sizeof(marker));
 	}
@@ -390,11 +453,31 @@ end:
 	return r;
 }
 
+vp_res s3_complete_answer(long status, const char *body, size_t n)
+{
+	char code[64];
+	vp_res r;
+
+	/* 200 with <Error> in the body is a failure too */
+	s3_xml_error_code(body, n, code, sizeof(code));
+	r = code[0] ? VP_INTERNAL : s3_status(status);
+	if (!strcmp(code, "InvalidPart") || !strcmp(code, "InvalidPartOrder") ||
+	    !strcmp(code, "EntityTooSmall") || !strcmp(code, "MalformedXML"))
+		r = VP_INVALID;
+	else if (!strcmp(code, "NoSuchUpload"))
+		r = VP_NOT_FOUND;
+	else if (!strcmp(code, "InternalError") || !strcmp(code, "SlowDown") ||
+	         !strcmp(code, "ServiceUnavailable"))
+		r = VP_UNAVAILABLE;
+	if (r != VP_OK)
+		log_event(LOG_WARN, "s3_complete", "code", code[0] ? code : "status", LOG_END);
+	return r;
+}
+
 vp_res s3_complete_multipart(const struct cfg *cfg, const char *bucket, const char *key,
                              const char *upload_id, const struct s3_part *parts, size_t n)
 {
 	struct aws_resp rs;
-	char code[64];
 	buf q, body;
 	vp_res r;
 
@@ -416,22 +499,10 @@ vp_res s3_complete_multipart(const struct cfg *cfg, const char *bucket, const ch
 	}
 	if ((r = buf_adds(&body, "</CompleteMultipartUpload>")) != VP_OK)
 		goto end;
-	if ((r = s3_call(cfg, "POST", bucket, key, q.data, NULL, 0, body.data, body.len, &rs)) !=
-	    VP_OK)
+	if ((r = s3_call_within(cfg, "POST", bucket, key, q.data, NULL, 0, body.data, body.len,
+	                        S3_SLOW_CALL_TIMEOUT_MS, &rs)) != VP_OK)
 		goto end;
-	/* 200 with <Error> in the body is a failure too */
-	xml_error_code(&rs.body, code, sizeof(code));
-	r = code[0] ? VP_INTERNAL : s3_status(rs.status);
-	if (!strcmp(code, "InvalidPart") || !strcmp(code, "InvalidPartOrder") ||
-	    !strcmp(code, "EntityTooSmall") || !strcmp(code, "MalformedXML"))
-		r = VP_INVALID;
-	else if (!strcmp(code, "NoSuchUpload"))
-		r = VP_NOT_FOUND;
-	else if (!strcmp(code, "InternalError") || !strcmp(code, "SlowDown") ||
-	         !strcmp(code, "ServiceUnavailable"))
-		r = VP_UNAVAILABLE;
-	if (r != VP_OK)
-		log_event(LOG_WARN, "s3_complete", "code", code[0] ? code : "status", LOG_END);
+	r = s3_complete_answer(rs.status, rs.body.data, rs.body.len);
 	buf_free(&rs.body);
 end:
 	buf_free(&q);
@@ -631,8 +702,8 @@ vp_res s3_delete_objects(const struct cfg *cfg, const char *bucket, const char *
 			r = content_md5(&body, md5);
 		hs[0] = (struct sigv4_header){"content-md5", md5};
 		if (r == VP_OK)
-			r = s3_call(cfg, "POST", bucket, NULL, "delete", hs, 1, body.data, body.len,
-			            &rs);
+			r = s3_call_within(cfg, "POST", bucket, NULL, "delete", hs, 1, body.data,
+			                   body.len, S3_SLOW_CALL_TIMEOUT_MS, &rs);
 		if (r == VP_OK) {
 			char code[64];
 
@@ -640,7 +711,7 @@ vp_res s3_delete_objects(const struct cfg *cfg, const char *bucket, const char *
 			r = s3_status(rs.status);
 			if (r == VP_OK && strstr(buf_str(&rs.body), "<Error>"))
 				r = VP_INTERNAL;
-			xml_error_code(&rs.body, code, sizeof(code));
+			s3_xml_error_code(rs.body.data, rs.body.len, code, sizeof(code));
 			if (r != VP_OK)
 				log_event(LOG_WARN, "s3_delete_objects", "code", code, LOG_END);
 			buf_free(&rs.body);

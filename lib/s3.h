@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "cfg.h"
+#include "sigv4.h"
 #include "vp.h"
 
 /* The URL of bucket/key (key may be NULL for the bucket itself), key
@@ -31,6 +32,12 @@ struct s3_part {
  * parameters (query, "" for none), valid ttl_s seconds from now. */
 vp_res s3_presign(const struct cfg *cfg, const char *method, const char *bucket, const char *key,
                   const char *query, long ttl_s, buf *out);
+/* The same, binding nh request headers too (lower-case names with their
+ * exact values, e.g. content-length): storage refuses a request whose
+ * headers differ. */
+vp_res s3_presign_bound(const struct cfg *cfg, const char *method, const char *bucket,
+                        const char *key, const char *query, const struct sigv4_header *h, size_t nh,
+                        long ttl_s, buf *out);
 
 /* CreateMultipartUpload; upload_id receives the id S3 chose. */
 vp_res s3_create_multipart(const struct cfg *cfg, const char *bucket, const char *key,

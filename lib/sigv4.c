@@ -297,28 +297,42 @@ end:
 }
 
 vp_res sigv4_presign(const struct sigv4_creds *c, const char *service, const char *method,
-                     const char *host, const char *path, const char *query, long expires_s,
-                     const char *amz_date, buf *out)
+                     const char *host, const char *path, const char *query,
+                     const struct sigv4_header *h, size_t nh, long expires_s, const char *amz_date,
+                     buf *out)
 {
-	const struct sigv4_header h[1] = {{"host", host}};
-	buf cred, q, creq, signed_h;
+	struct sigv4_header hs[SIGV4_MAX_PRESIGN_HEADERS + 1];
+	buf cred, q, creq, signed_h, names;
 	char sig[65];
-	vp_res r;
+	vp_res r = VP_INVALID;
 
 	buf_init(&cred, 1024);
 	buf_init(&q, 16384);
 	buf_init(&creq, 32768);
-	buf_init(&signed_h, 64);
+	buf_init(&signed_h, 1024);
+	buf_init(&names, 1024);
+	if (nh > SIGV4_MAX_PRESIGN_HEADERS)
+		goto end;
+	hs[0] = (struct sigv4_header){"host", host};
+	if (nh)
+		memcpy(hs + 1, h, nh * sizeof(*h));
+	/* X-Amz-SignedHeaders is the same sorted list the canonical request
+	 * ends with: canonicalise once with a throw-away query to learn it */
+	if ((r = sigv4_canonical_request(method, path, "", hs, nh + 1, SIGV4_UNSIGNED, &creq,
+	                                 &names)) != VP_OK)
+		goto end;
+	buf_reset(&creq);
 	if ((r = buf_printf(&cred, "%s/%.8s/%s/%s/aws4_request", c->access_key, amz_date, c->region,
 	                    service)) != VP_OK)
 		goto end;
 	if ((r = buf_printf(&q, "%s%sX-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=", query,
 	                    *query ? "&" : "")) != VP_OK ||
 	    (r = sigv4_uri_encode(&q, cred.data, cred.len, false)) != VP_OK ||
-	    (r = buf_printf(&q, "&X-Amz-Date=%s&X-Amz-Expires=%ld&X-Amz-SignedHeaders=host",
-	                    amz_date, expires_s)) != VP_OK)
+	    (r = buf_printf(&q, "&X-Amz-Date=%s&X-Amz-Expires=%ld&X-Amz-SignedHeaders=", amz_date,
+	                    expires_s)) != VP_OK ||
+	    (r = sigv4_uri_encode(&q, names.data, names.len, false)) != VP_OK)
 		goto end;
-	if ((r = sigv4_canonical_request(method, path, q.data, h, 1, SIGV4_UNSIGNED, &creq,
+	if ((r = sigv4_canonical_request(method, path, q.data, hs, nh + 1, SIGV4_UNSIGNED, &creq,
 	                                 &signed_h)) != VP_OK ||
 	    (r = sign_canonical(c, service, &creq, amz_date, sig)) != VP_OK)
 		goto end;
@@ -328,5 +342,6 @@ end:
 	buf_free(&q);
 	buf_free(&creq);
 	buf_free(&signed_h);
+	buf_free(&names);
 	return r;
 }

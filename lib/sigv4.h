@@ -31,6 +31,8 @@ struct sigv4_header {
 
 #define SIGV4_EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define SIGV4_UNSIGNED     "UNSIGNED-PAYLOAD"
+/* headers a pre-signed URL may bind besides host */
+#define SIGV4_MAX_PRESIGN_HEADERS 4
 
 /* "YYYYMMDDTHHMMSSZ" for t. */
 void sigv4_amz_date(time_t t, char out[17]);
@@ -50,12 +52,15 @@ vp_res sigv4_authorization(const struct sigv4_creds *c, const char *service, con
                            const char *path, const char *query, const struct sigv4_header *h,
                            size_t nh, const char *payload_hash, const char *amz_date, buf *out);
 
-/* Query-string pre-signing (UNSIGNED-PAYLOAD, only "host" signed). query is
- * the request's own encoded parameters ("" for none); out receives the whole
- * query string to put after '?': those parameters plus the X-Amz-* ones,
- * the signature last. */
+/* Query-string pre-signing (UNSIGNED-PAYLOAD). "host" is always signed;
+ * h holds nh more headers (lower-case names, e.g. content-length and
+ * content-md5) that the request must then carry with exactly these values,
+ * or the store refuses it. query is the request's own encoded parameters
+ * ("" for none); out receives the whole query string to put after '?':
+ * those parameters plus the X-Amz-* ones, the signature last. */
 vp_res sigv4_presign(const struct sigv4_creds *c, const char *service, const char *method,
-                     const char *host, const char *path, const char *query, long expires_s,
-                     const char *amz_date, buf *out);
+                     const char *host, const char *path, const char *query,
+                     const struct sigv4_header *h, size_t nh, long expires_s, const char *amz_date,
+                     buf *out);
 
 #endif

@@ -231,8 +231,29 @@ end:
 	return r;
 }
 
+long long uploads_part_bytes(const struct upload *u, int n)
+{
+	if (n < u->part_count)
+		return u->part_size;
+	return u->size - (long long)(u->part_count - 1) * u->part_size;
+}
+
+bool uploads_md5_ok(const char *s)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+	if (strlen(s) != 24 || strcmp(s + 22, "==") != 0)
+		return false;
+	for (int i = 0; i < 22; i++)
+		if (!s[i] || !strchr(b64, s[i]))
+			return false;
+	/* the last character carries 2 bits of the digest and 4 zero bits */
+	return strchr("AQgw", s[21]) != NULL;
+}
+
 struct json_object *uploads_part_urls(const struct cfg *cfg, const struct upload *u,
-                                      const int *numbers, size_t n, vp_res *err)
+                                      const struct upload_part_req *parts, size_t n, vp_res *err)
 {
 	struct json_object *a = json_object_new_array();
 	buf q, url, id;
@@ -244,22 +265,37 @@ struct json_object *uploads_part_urls(const struct cfg *cfg, const struct upload
 	if (*err == VP_OK)
 		*err = sigv4_uri_encode(&id, u->s3_upload_id, strlen(u->s3_upload_id), false);
 	for (size_t i = 0; *err == VP_OK && i < n; i++) {
-		struct json_object *p = json_object_new_object();
+		struct json_object *p = json_object_new_object(), *h = NULL;
+		long long bytes = uploads_part_bytes(u, parts[i].number);
+		char len[24];
+		struct sigv4_header hs[2] = {{"content-length", len},
+		                             {"content-md5", parts[i].md5}};
+		size_t nh = parts[i].md5[0] ? 2 : 1;
 
 		buf_reset(&q);
 		buf_reset(&url);
-		if (!p) {
+		if (!p || (nh == 2 && !(h = json_object_new_object()))) {
+			json_object_put(p);
 			*err = VP_NOMEM;
 			break;
 		}
 		json_object_array_add(a, p);
-		if ((*err = buf_printf(&q, "partNumber=%d&uploadId=%s", numbers[i], id.data)) !=
-		        VP_OK ||
-		    (*err = s3_presign(cfg, "PUT", u->bucket, u->key, q.data, cfg->part_url_ttl,
-		                       &url)) != VP_OK)
+		snprintf(len, sizeof(len), "%lld", bytes);
+		if ((*err = buf_printf(&q, "partNumber=%d&uploadId=%s", parts[i].number,
+		                       id.data)) != VP_OK ||
+		    (*err = s3_presign_bound(cfg, "PUT", u->bucket, u->key, q.data, hs, nh,
+		                             cfg->part_url_ttl, &url)) != VP_OK) {
+			json_object_put(h);
 			break;
-		json_object_object_add(p, "part_number", json_object_new_int(numbers[i]));
+		}
+		json_object_object_add(p, "part_number", json_object_new_int(parts[i].number));
 		json_object_object_add(p, "url", json_object_new_string(url.data));
+		json_object_object_add(p, "size", json_object_new_int64(bytes));
+		if (h) {
+			json_object_object_add(h, "Content-MD5",
+			                       json_object_new_string(parts[i].md5));
+			json_object_object_add(p, "headers", h);
+		}
 	}
 	buf_free(&q);
 	buf_free(&url);

@@ -71,10 +71,28 @@ vp_res uploads_mark_sent(long long outbox_id);
  * reason becomes the video's error). VP_CONFLICT when it was not active. */
 vp_res uploads_abort(const struct upload *u, const char *status, const char *reason);
 
-/* [{"part_number","url"}...]: pre-signed PUT URLs for the given parts,
- * valid PART_URL_TTL. NULL with *err set on failure. */
+/* The bytes part n (1..part_count) of u must have: part_size, or what is
+ * left for the last one. */
+long long uploads_part_bytes(const struct upload *u, int n);
+
+/* One part to sign: its number and, optionally, the base64 of its MD5
+ * ("" for none). */
+struct upload_part_req {
+	int number;
+	char md5[25];
+};
+
+/* True if s is the canonical base64 of a 16-byte digest (24 characters
+ * ending "=="), as Content-MD5 carries it. */
+bool uploads_md5_ok(const char *s);
+
+/* [{"part_number","url","size"[,"headers":{"Content-MD5"}]}...]: pre-signed
+ * PUT URLs for the given parts, valid PART_URL_TTL. Each binds the part's
+ * exact length (content-length is signed) and, when given, its digest
+ * (content-md5 is signed): storage refuses other bytes. NULL with *err set
+ * on failure. */
 struct json_object *uploads_part_urls(const struct cfg *cfg, const struct upload *u,
-                                      const int *numbers, size_t n, vp_res *err);
+                                      const struct upload_part_req *parts, size_t n, vp_res *err);
 
 /* ---- for the maintenance job ---- */
 

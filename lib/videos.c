@@ -142,17 +142,27 @@ static struct json_object *video_json(const struct cfg *cfg, PGresult *res, int 
 	return o;
 }
 
-/* "<digits>_<uuid>" */
+/* Cursors name a creation time in µs since 1970 before the year 10000:
+ * anything later cannot be one this API gave, and would overflow
+ * Postgres's timestamp arithmetic. */
+#define CURSOR_MAX_US 253402300799999999LL
+
+/* "<digits>_<uuid>", the digits a time in range */
 static bool cursor_parse(const char *c, char us[24], char id[37])
 {
 	const char *u = strchr(c, '_');
 	size_t n = u ? (size_t)(u - c) : 0;
+	long long v = 0;
 
-	if (!u || n == 0 || n > 19 || !http_is_uuid(u + 1))
+	if (!u || n == 0 || n > 18 || !http_is_uuid(u + 1))
 		return false;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (c[i] < '0' || c[i] > '9')
 			return false;
+		v = v * 10 + (c[i] - '0'); /* 18 digits cannot overflow */
+	}
+	if (v > CURSOR_MAX_US)
+		return false;
 	memcpy(us, c, n);
 	us[n] = '\0';
 	memcpy(id, u + 1, 37);

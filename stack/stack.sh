@@ -38,6 +38,10 @@ if [ "$STACK" = test ]; then
 	: "${SQS_VISIBILITY_TIMEOUT:=30}"
 	# small ListParts pages, so every resume in the tests walks several
 	: "${S3_LIST_PARTS_PAGE_SIZE:=2}"
+	# 127.0.0.1 (curl's default source) is a trusted proxy, so a test can send
+	# X-Forwarded-For from it; other loopback addresses (curl --interface
+	# 127.x.y.z, as most suites use) are clients whose header is ignored
+	: "${TRUSTED_PROXIES:=127.0.0.1/32,::1/128}"
 	# a killed worker comes back fast, and its message soon after; short
 	# polls, because a poll cut off by a stop still takes the next message
 	: "${SUPERVISE_INTERVAL:=2}" "${WORKER_VISIBILITY_TIMEOUT:=10}" "${WORKER_WAIT_SECONDS:=2}"
@@ -352,7 +356,7 @@ ARGON2_PARALLELISM RATE_LIMIT_AUTH_PER_IP RATE_LIMIT_AUTH_WINDOW
 RATE_LIMIT_LOGIN_FAILURES RATE_LIMIT_LOGIN_FAILURES_WINDOW RATE_LIMIT_API
 RATE_LIMIT_API_WINDOW RATE_LIMIT_UPLOADS RATE_LIMIT_UPLOADS_WINDOW
 S3_LIST_PARTS_PAGE_SIZE S3_MULTIPART_THRESHOLD MAX_UPLOAD_BYTES UPLOAD_PART_SIZE PART_URL_TTL UPLOAD_TTL
-MAX_ACTIVE_UPLOADS PLAYBACK_URL_TTL SUPERVISE_INTERVAL WORKER_COUNT
+MAX_ACTIVE_UPLOADS PLAYBACK_URL_TTL TRUSTED_PROXIES SUPERVISE_INTERVAL WORKER_COUNT
 WORKER_VISIBILITY_TIMEOUT WORKER_MAX_RECEIVES WORKER_WAIT_SECONDS"
 S3_FORCE_PATH_STYLE=true
 : "${LOG_LEVEL:=info}"

@@ -124,13 +124,151 @@ json_upload() { api POST /uploads -H "Authorization: Bearer $TOKEN" -H 'Content-
 @test "an object whose size differs from the declared one is 422; the upload is closed, nothing queued" {
 	real=$(stat -c %s "$VIDEO_FILE")
 	create_upload "$VIDEO_FILE" $((real + 1000))
-	for n in 1 2 3; do put_part "$VIDEO_FILE" $n; done
+	for n in 1 2; do put_part "$VIDEO_FILE" $n; done
+	# the API's URL for the last part binds its declared length: storage
+	# refuses the shorter real one
+	dd if="$VIDEO_FILE" of="$BATS_TEST_TMPDIR/p3" bs=8388608 skip=2 count=1 status=none
+	url=$(jq -r '.upload.parts[2].url' <<<"$UPLOAD")
+	run curl -sS -o /dev/null -w '%{http_code}' -T "$BATS_TEST_TMPDIR/p3" "$url"
+	[ "$output" = 403 ]
+	# sent anyway through a URL that binds no length (signed here, as an
+	# older client's would be), the object then has the wrong size
+	base=${url%%\?*}
+	extra=$(sed -E 's/^[^?]*\?(.*)&X-Amz-Algorithm=.*/\1/' <<<"$url")
+	loose=$(presign_at PUT "$base" "$extra" "$(date -u +%Y%m%dT%H%M%SZ)" 60)
+	ETAG_3=$(curl -sS -f -T "$BATS_TEST_TMPDIR/p3" -D - -o /dev/null "$loose" | tr -d '\r' |
+		awk -F': ' 'tolower($1) == "etag" { print $2 }')
 	complete_upload "$(complete_body 1 2 3)"
 	expect_error 422 upload_incomplete
 	[ "$(psql_value "select status from uploads where id = '$UPLOAD_ID'")" = aborted ]
 	[ "$(psql_value "select status from videos where id = '$VIDEO_ID'")" = failed ]
 	[ "$(psql_value "select count(*) from outbox where video_id = '$VIDEO_ID'")" = 0 ]
 	[ "$(queue_count_for "$VIDEO_ID")" = 0 ]
+}
+
+@test "every part URL binds its exact length, and says it: storage refuses other sizes" {
+	create_upload "$VIDEO_FILE"
+	real=$(stat -c %s "$VIDEO_FILE")
+	[ "$(jq -c '[.upload.parts[].size]' <<<"$UPLOAD")" = "[8388608,8388608,$((real - 2 * 8388608))]" ]
+	url=$(jq -r '.upload.parts[0].url' <<<"$UPLOAD")
+	[[ "$url" == *"X-Amz-SignedHeaders=content-length%3Bhost&"* ]]
+	# the signature is the one SigV4 gives for exactly these headers (openssl)
+	base=${url%%\?*}
+	extra=$(sed -E 's/^[^?]*\?(.*)&X-Amz-Algorithm=.*/\1/' <<<"$url")
+	date=$(sed -E 's/.*X-Amz-Date=([0-9TZ]+).*/\1/' <<<"$url")
+	[ "$(presign_at PUT "$base" "$extra" "$date" 3600 content-length:8388608)" = "$url" ]
+	head -c 100 "$VIDEO_FILE" >"$BATS_TEST_TMPDIR/short"
+	head -c $((8388608 + 1)) "$VIDEO_FILE" >"$BATS_TEST_TMPDIR/long"
+	for f in short long; do
+		run curl -sS -o "$BATS_TEST_TMPDIR/err" -w '%{http_code}' -T "$BATS_TEST_TMPDIR/$f" "$url"
+		[ "$output" = 403 ]
+		grep -q SignatureDoesNotMatch "$BATS_TEST_TMPDIR/err"
+	done
+	api GET "/uploads/$UPLOAD_ID" -H "Authorization: Bearer $TOKEN"
+	[ "$(jq '.upload.parts | length' <<<"$BODY")" = 0 ]
+	# the signed parts route says the sizes too
+	api POST "/uploads/$UPLOAD_ID/parts" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+		--data '{"part_numbers":[3]}'
+	[ "$(jq -c '[.parts[].size]' <<<"$BODY")" = "[$((real - 2 * 8388608))]" ]
+	put_part "$VIDEO_FILE" 1
+}
+
+@test "a part signed with its MD5 binds it: storage refuses other bytes and a missing header" {
+	create_upload "$VIDEO_FILE"
+	dd if="$VIDEO_FILE" of="$BATS_TEST_TMPDIR/p2" bs=8388608 skip=1 count=1 status=none
+	md5=$(md5_b64 "$BATS_TEST_TMPDIR/p2")
+	api POST "/uploads/$UPLOAD_ID/parts" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+		--data "{\"parts\":[{\"part_number\":2,\"md5\":\"$md5\"}]}"
+	expect_status 200
+	[ "$(jq -c '.parts[0] | [.part_number, .size, .headers]' <<<"$BODY")" = "[2,8388608,{\"Content-MD5\":\"$md5\"}]" ]
+	url=$(jq -r '.parts[0].url' <<<"$BODY")
+	[[ "$url" == *"X-Amz-SignedHeaders=content-length%3Bcontent-md5%3Bhost&"* ]]
+	base=${url%%\?*}
+	extra=$(sed -E 's/^[^?]*\?(.*)&X-Amz-Algorithm=.*/\1/' <<<"$url")
+	date=$(sed -E 's/.*X-Amz-Date=([0-9TZ]+).*/\1/' <<<"$url")
+	[ "$(presign_at PUT "$base" "$extra" "$date" 3600 content-length:8388608 "content-md5:$md5")" = "$url" ]
+	# one byte changed, same length, the signed digest sent: storage checks it
+	cp "$BATS_TEST_TMPDIR/p2" "$BATS_TEST_TMPDIR/bad"
+	printf 'X' | dd of="$BATS_TEST_TMPDIR/bad" bs=1 seek=4096 conv=notrunc status=none
+	run curl -sS -o "$BATS_TEST_TMPDIR/err" -w '%{http_code}' -T "$BATS_TEST_TMPDIR/bad" -H "Content-MD5: $md5" "$url"
+	[ "$output" = 400 ]
+	grep -q BadDigest "$BATS_TEST_TMPDIR/err"
+	# the header left out, or another digest: the signature no longer holds
+	run curl -sS -o /dev/null -w '%{http_code}' -T "$BATS_TEST_TMPDIR/bad" "$url"
+	[ "$output" = 403 ]
+	run curl -sS -o /dev/null -w '%{http_code}' -T "$BATS_TEST_TMPDIR/bad" -H "Content-MD5: $(md5_b64 "$BATS_TEST_TMPDIR/bad")" "$url"
+	[ "$output" = 403 ]
+	api GET "/uploads/$UPLOAD_ID" -H "Authorization: Bearer $TOKEN"
+	[ "$(jq '.upload.parts | length' <<<"$BODY")" = 0 ]
+	run curl -sS -o /dev/null -w '%{http_code}' -T "$BATS_TEST_TMPDIR/p2" -H "Content-MD5: $md5" "$url"
+	[ "$output" = 200 ]
+}
+
+@test "the parts route refuses malformed digests and mixed forms" {
+	create_upload "$VIDEO_FILE"
+	p() { api POST "/uploads/$UPLOAD_ID/parts" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data "$1"; }
+	for b in '{"parts":[{"part_number":1}]}' '{"parts":[{"part_number":1,"md5":"abc"}]}' \
+		'{"parts":[{"part_number":1,"md5":"5d41402abc4b2a76b9719d911017c592"}]}' \
+		'{"parts":[{"part_number":1,"md5":"XUFAKrxLKna5cZ2REBfFkh=="}]}' \
+		'{"parts":[{"part_number":4,"md5":"XUFAKrxLKna5cZ2REBfFkg=="}]}' \
+		'{"parts":[{"part_number":1,"md5":"XUFAKrxLKna5cZ2REBfFkg=="},{"part_number":1,"md5":"XUFAKrxLKna5cZ2REBfFkg=="}]}' \
+		'{"parts":[1]}' '{"parts":[]}' '{"parts":[{"part_number":1,"md5":"XUFAKrxLKna5cZ2REBfFkg=="}],"part_numbers":[1]}'; do
+		p "$b"
+		expect_error 400 invalid_request
+	done
+}
+
+@test "complete with {}: storage's parts, every page; missing ones are 422; a repeat is 202" {
+	create_upload "$VIDEO_FILE"
+	for n in 1 3; do put_part "$VIDEO_FILE" $n; done
+	complete_upload '{}'
+	expect_error 422 upload_incomplete
+	[ "$(psql_value "select status from uploads where id = '$UPLOAD_ID'")" = active ]
+	put_part "$VIDEO_FILE" 2
+	# the test stack lists two parts a page: three parts need every page
+	complete_upload '{}'
+	expect_status 202
+	[ "$(jq -r .video.status <<<"$BODY")" = queued ]
+	complete_upload '{}'
+	expect_status 202
+	[ "$(psql_value "select count(*) from outbox where video_id = '$VIDEO_ID'")" = 1 ]
+	[ "$(queue_count_for "$VIDEO_ID")" = 1 ]
+}
+
+# {"parts":[1..n]} with made-up ETags
+fake_parts() { jq -cn --argjson n "$1" '{parts: [range(1; $n + 1) | {part_number: ., etag: "\"0123456789abcdef0123456789abcdef\""}]}'; }
+
+@test "complete takes a body listing 10,000 parts (past 64 KiB, within 1 MiB); other routes keep 64 KiB" {
+	body=$(fake_parts 10000)
+	[ "${#body}" -gt 600000 ] && [ "${#body}" -lt 1048576 ]
+	create_upload "$VIDEO_FILE"
+	printf '%s' "$body" >"$BATS_TEST_TMPDIR/10000.json"
+	api POST "/uploads/$UPLOAD_ID/complete" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+		--data-binary "@$BATS_TEST_TMPDIR/10000.json"
+	# read and judged: not 1..part_count for this 3-part upload
+	expect_error 400 invalid_request
+	# the same size to a 64 KiB route
+	api POST "/uploads/$UPLOAD_ID/parts" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+		--data-binary "@$BATS_TEST_TMPDIR/10000.json"
+	expect_error 413 payload_too_large
+	# past 1 MiB, complete refuses too (the responder, or the web server)
+	{ printf '{"pad":"'; head -c 1100000 /dev/zero | tr '\0' a; printf '"}'; } >"$BATS_TEST_TMPDIR/big.json"
+	api POST "/uploads/$UPLOAD_ID/complete" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+		--data-binary "@$BATS_TEST_TMPDIR/big.json"
+	expect_error 413 payload_too_large
+}
+
+@test "a 1,280-part complete body (the 10 GiB upload's) reaches storage, which judges the ETags: 422" {
+	json_upload '{"filename":"big.mp4","size":10737418240,"content_type":"video/mp4"}'
+	expect_status 201
+	UPLOAD_ID=$(jq -r .upload.id <<<"$BODY")
+	fake_parts 1280 >"$BATS_TEST_TMPDIR/1280.json"
+	[ "$(stat -c %s "$BATS_TEST_TMPDIR/1280.json")" -gt 65536 ]
+	api POST "/uploads/$UPLOAD_ID/complete" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+		--data-binary "@$BATS_TEST_TMPDIR/1280.json"
+	expect_error 422 upload_incomplete
+	api DELETE "/uploads/$UPLOAD_ID" -H "Authorization: Bearer $TOKEN"
+	expect_status 204
 }
 
 @test "completing twice identically is 202 both times and enqueues once; differently is 409" {

@@ -72,6 +72,75 @@ check_outage() { # check_outage SERVICE CHECK_NAME
 	login
 }
 
+@test "Postgres down: every route that needs it is 503 unavailable; healthz names it; back up, each works again without a restart" {
+	wait_healthy 30
+	register_user
+	login
+	make_video "$BATS_TEST_TMPDIR/v.mp4" 0.5
+	create_upload "$BATS_TEST_TMPDIR/v.mp4"
+	vid=$VIDEO_ID up=$UPLOAD_ID
+	web_pid=$(cat "$VAR_DIR/run/$WEB_SERVER.pid")
+	calls() {
+		api GET /me -H "Authorization: Bearer $TOKEN"
+		echo "me $STATUS $(jq -r .error.code <<<"$BODY")"
+		api GET /videos -H "Authorization: Bearer $TOKEN"
+		echo "videos $STATUS $(jq -r .error.code <<<"$BODY")"
+		api GET "/videos/$vid" -H "Authorization: Bearer $TOKEN"
+		echo "video $STATUS $(jq -r .error.code <<<"$BODY")"
+		api PATCH "/videos/$vid" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data '{"title":"t"}'
+		echo "rename $STATUS $(jq -r .error.code <<<"$BODY")"
+		api GET "/uploads/$up" -H "Authorization: Bearer $TOKEN"
+		echo "upload $STATUS $(jq -r .error.code <<<"$BODY")"
+		api POST "/uploads/$up/parts" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data '{"part_numbers":[1]}'
+		echo "parts $STATUS $(jq -r .error.code <<<"$BODY")"
+		api POST "/uploads/$up/complete" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data '{}'
+		echo "complete $STATUS $(jq -r .error.code <<<"$BODY")"
+		api POST /uploads -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+			--data '{"filename":"a.mp4","size":1000,"content_type":"video/mp4"}'
+		echo "create $STATUS $(jq -r .error.code <<<"$BODY")"
+		api POST /auth/register --interface "$(random_ip)" -H 'Content-Type: application/json' \
+			--data "{\"email\":\"pg-$RANDOM$RANDOM@example.com\",\"password\":\"long enough\"}"
+		echo "register $STATUS $(jq -r .error.code <<<"$BODY")"
+	}
+	stack stop postgres
+	calls >"$BATS_TEST_TMPDIR/down"
+	cat "$BATS_TEST_TMPDIR/down" >&3
+	[ "$(awk '$2 != 503 || $3 != "unavailable"' "$BATS_TEST_TMPDIR/down" | wc -l)" = 0 ]
+	api GET /healthz
+	expect_status 503
+	[ "$(jq -r .checks.postgres <<<"$BODY")" = unavailable ]
+	stack start postgres
+	calls >"$BATS_TEST_TMPDIR/up"
+	! grep -E ' (5[0-9][0-9]) ' "$BATS_TEST_TMPDIR/up"
+	api GET /healthz
+	expect_status 200
+	[ "$(cat "$VAR_DIR/run/$WEB_SERVER.pid")" = "$web_pid" ]
+}
+
+@test "storage down during completion: 503, nothing recorded; back up, the same completion is 202" {
+	wait_healthy 30
+	register_user
+	login
+	make_video "$BATS_TEST_TMPDIR/v.mp4" 0.5
+	pause_worker
+	create_upload "$BATS_TEST_TMPDIR/v.mp4"
+	n=$(jq -r .upload.part_count <<<"$UPLOAD")
+	for i in $(seq 1 "$n"); do put_part "$BATS_TEST_TMPDIR/v.mp4" "$i"; done
+	stack stop s3
+	for body in "$(complete_body $(seq 1 "$n"))" '{}'; do
+		complete_upload "$body"
+		expect_error 503 unavailable
+	done
+	[ "$(psql_value "select status from uploads where id = '$UPLOAD_ID'")" = active ]
+	[ "$(psql_value "select status from videos where id = '$VIDEO_ID'")" = uploading ]
+	[ "$(psql_value "select count(*) from outbox where video_id = '$VIDEO_ID'")" = 0 ]
+	stack start s3
+	complete_upload "$(complete_body $(seq 1 "$n"))"
+	expect_status 202
+	[ "$(psql_value "select count(*) from outbox where video_id = '$VIDEO_ID'")" = 1 ]
+	resume_worker
+}
+
 @test "SQS down during completion: 202, the job waits in the outbox; back up, maintenance sends exactly one" {
 	wait_healthy 30
 	register_user

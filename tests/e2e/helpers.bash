@@ -201,17 +201,22 @@ run_maint() { # one maintenance run, as cron would start it
 	env OUTBOX_GRACE_SECONDS=0 flock -w 30 "$VAR_DIR/run/maint.lock" "$ROOT/worker/vidpipe-maint"
 }
 
-# presign_at METHOD URL EXTRA_QUERY AMZ_DATE EXPIRES: a SigV4 pre-signed URL
-# made here with openssl, independently of lib/sigv4.c
+# presign_at METHOD URL EXTRA_QUERY AMZ_DATE EXPIRES [NAME:VALUE...]: a SigV4
+# pre-signed URL made here with openssl, independently of lib/sigv4.c; the
+# NAME:VALUE pairs (lower-case names, in order) are signed besides host
 presign_at() {
 	local method=$1 base=$2 extra=$3 date=$4 exp=$5 hostport path day cred q cq creq hash sts k
+	shift 5
+	local names="host" canon h
 	hostport=$(sed -E 's|^https?://([^/]+).*|\1|' <<<"$base")
 	path=$(sed -E 's|^https?://[^/]+||' <<<"$base")
+	canon=$(for h in "$@" "host:$hostport"; do printf '%s\n' "$h"; done | LC_ALL=C sort)
+	names=$(cut -d: -f1 <<<"$canon" | paste -sd ';')
 	day=${date:0:8}
 	cred=$(jq -rn --arg s "$AWS_ACCESS_KEY_ID/$day/$AWS_REGION/s3/aws4_request" '$s|@uri')
-	q="$extra${extra:+&}X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=$cred&X-Amz-Date=$date&X-Amz-Expires=$exp&X-Amz-SignedHeaders=host"
+	q="$extra${extra:+&}X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=$cred&X-Amz-Date=$date&X-Amz-Expires=$exp&X-Amz-SignedHeaders=$(jq -rn --arg s "$names" '$s|@uri')"
 	cq=$(tr '&' '\n' <<<"$q" | LC_ALL=C sort | paste -sd '&')
-	creq=$(printf '%s\n%s\n%s\nhost:%s\n\nhost\nUNSIGNED-PAYLOAD' "$method" "$path" "$cq" "$hostport")
+	creq=$(printf '%s\n%s\n%s\n%s\n\n%s\nUNSIGNED-PAYLOAD' "$method" "$path" "$cq" "$canon" "$names")
 	hash=$(printf '%s' "$creq" | openssl dgst -sha256 -hex | awk '{print $NF}')
 	sts=$(printf 'AWS4-HMAC-SHA256\n%s\n%s/%s/s3/aws4_request\n%s' "$date" "$day" "$AWS_REGION" "$hash")
 	hm() { printf '%s' "$2" | openssl dgst -sha256 -mac HMAC -macopt "$1" -hex | awk '{print $NF}'; }
@@ -221,6 +226,9 @@ presign_at() {
 	k=$(hm "hexkey:$k" aws4_request)
 	echo "$base?$q&X-Amz-Signature=$(hm "hexkey:$k" "$sts")"
 }
+
+# md5_b64 FILE: base64 of the file's MD5, as Content-MD5 carries it
+md5_b64() { openssl dgst -md5 -binary "$1" | openssl base64 -A; }
 
 # Suites that look at the queue or at `queued` videos pause the worker (and
 # the maintenance loop) and leave the queue empty for the next suite.
@@ -234,4 +242,39 @@ pause_worker() {
 resume_worker() {
 	sqs_call PurgeQueue "{\"QueueUrl\":\"$SQS_QUEUE_URL\"}" >/dev/null || true
 	stack start worker
+}
+
+# ------------------------------------------------------------ raw HTTP --
+# raw_http < <(printf ...): sends stdin as-is to the API's port (bash's /dev/tcp, no client
+# fixing anything up) and leaves the answer in RAW, its status in STATUS,
+# its headers (CR stripped) in HEADERS and its body in BODY (feed it by
+# redirection, not a pipe, or the variables stay in the pipe's subshell)
+raw_http() {
+	local hostport=${API_URL#http://} out
+	local host=${hostport%:*} port=${hostport##*:}
+	[ "$host" = localhost ] && host=127.0.0.1
+	out=$BATS_TEST_TMPDIR/raw.$RANDOM
+	(
+		exec 3<>"/dev/tcp/$host/$port" || exit 1
+		cat >&3
+		timeout 10 cat <&3
+	) >"$out" 2>/dev/null || true
+	RAW=$(tr -d '\r' <"$out")
+	STATUS=$(head -n 1 <<<"$RAW" | awk '{print $2}')
+	HEADERS=$BATS_TEST_TMPDIR/rawh.$RANDOM
+	awk 'NR > 1 && /^$/ { exit } NR > 1' <<<"$RAW" >"$HEADERS"
+	BODY=$(awk 'f; /^$/ { f = 1 }' <<<"$RAW")
+}
+
+# expect_json_error_answer STATUS: the web server's (or a responder's)
+# answer is the contract's error shape, JSON-typed, with nosniff and no
+# version in Server
+expect_json_error_answer() {
+	expect_status "$1"
+	[ "$(jq -c 'keys' <<<"$BODY")" = '["error"]' ] || { echo "not the error shape: $BODY" >&2; return 1; }
+	[ "$(jq -r '.error.code | type' <<<"$BODY")" = string ]
+	[ "$(jq -r '.error.message | type' <<<"$BODY")" = string ]
+	[[ "$(header Content-Type)" == application/json* ]] || { echo "type: $(header Content-Type)" >&2; return 1; }
+	[ "$(header X-Content-Type-Options)" = nosniff ] || { echo "no nosniff" >&2; return 1; }
+	[[ "$(header Server)" != *[0-9]* ]] || { echo "Server: $(header Server)" >&2; return 1; }
 }

@@ -3,6 +3,8 @@
  * environment, and the request helpers (UUIDs, path segments).
  */
 #include <setjmp.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -134,12 +136,94 @@ static void json_keeps_what_looks_odd_but_is_valid(void **state)
 static void json_strings_with_nul_are_refused(void **state)
 {
 	struct json_object *o;
+	bool bad_text = false;
+
+	(void)state;
+	/* "\u0000" is valid JSON but no text a C string or Postgres holds */
+	assert_int_equal(json_parse_request("{\"a\":\"x\\u0000y\"}",
+	                                    strlen("{\"a\":\"x\\u0000y\"}"), &o, &bad_text),
+	                 VP_INVALID);
+	assert_true(bad_text);
+	assert_null(o);
+}
+
+/* Strings must be strict UTF-8 text, raw or escaped; the cases are the
+ * Unicode Standard's (table 3-7) and RFC 3629's examples, not ours. */
+static void json_text_is_strict_utf8(void **state)
+{
+	static const char *bad[] = {
+	    "x\xc0\xafy",       /* overlong '/' (the example) */
+	    "\xe0\x80\xaf",     /* overlong, 3 bytes */
+	    "\xf0\x80\x80\xaf", /* overlong, 4 bytes */
+	    "\xed\xa0\x80",     /* U+D800 encoded */
+	    "\xed\xbf\xbf",     /* U+DFFF encoded */
+	    "\xf4\x90\x80\x80", /* past U+10FFFF */
+	    "\xc3",             /* cut short */
+	    "\x80",             /* a lone continuation byte */
+	    "\xef\xbf\xbf",     /* U+FFFF, a non-character */
+	    "\xef\xb7\x90",     /* U+FDD0 */
+	    "\xf0\x9f\xbf\xbe", /* U+1FFFE */
+	    "\\ud800",          /* a lone high surrogate */
+	    "\\udc00",          /* a lone low surrogate */
+	    "\\ude00\\ud83d",   /* a pair in the wrong order */
+	    "\\ud83dx",         /* a high surrogate before a letter */
+	    "\\uffff",
+	    "\\ufdef",
+	    "\\u0000",
+	};
+	static const char *good[] = {
+	    "\xc3\xa9",         /* é */
+	    "\xe2\x82\xac",     /* € */
+	    "\xf0\x9f\x98\x80", /* U+1F600 */
+	    "\xf4\x8f\xbf\xbd", /* U+10FFFD, the last character */
+	    "\xef\xbf\xbd",     /* U+FFFD */
+	    "\\ud83d\\ude00",   /* U+1F600 escaped as a pair */
+	    "\\u00e9\\u20ac",   "\\ufdcf\\ufdf0",
+	};
+	char doc[128];
+	struct json_object *o;
+	bool bad_text;
+
+	(void)state;
+	for (size_t i = 0; i < VP_ARRAY_LEN(bad); i++) {
+		snprintf(doc, sizeof(doc), "{\"t\":\"%s\"}", bad[i]);
+		assert_int_equal(json_parse_request(doc, strlen(doc), &o, &bad_text), VP_INVALID);
+		assert_true(bad_text);
+		/* keys are strings too */
+		snprintf(doc, sizeof(doc), "{\"%s\":1}", bad[i]);
+		assert_int_equal(json_parse_request(doc, strlen(doc), &o, &bad_text), VP_INVALID);
+	}
+	for (size_t i = 0; i < VP_ARRAY_LEN(good); i++) {
+		snprintf(doc, sizeof(doc), "{\"t\":\"%s\"}", good[i]);
+		assert_int_equal(json_parse_request(doc, strlen(doc), &o, &bad_text), VP_OK);
+		json_object_put(o);
+	}
+	/* not JSON at all is not a text fault */
+	assert_int_equal(json_parse_request("{\"a\":NaN}", 10, &o, &bad_text), VP_INVALID);
+	assert_false(bad_text);
+	assert_true(json_text_ok("Mozilla/5.0 \xc3\xa9", 14));
+	assert_false(json_text_ok("a\xc0\xaf", 3));
+}
+
+static void json_text_fields_refuse_controls(void **state)
+{
+	struct json_object *o;
 	const char *s;
 
 	(void)state;
-	assert_int_equal(
-	    json_parse_object("{\"a\":\"x\\u0000y\"}", strlen("{\"a\":\"x\\u0000y\"}"), &o), VP_OK);
-	assert_int_equal(json_field_str(o, "a", &s), VP_INVALID);
+	assert_int_equal(json_parse_object("{\"a\":\"ok \xc3\xa9\",\"b\":\"x\\ty\",\"c\":"
+	                                   "\"x\xc2\x85y\",\"d\":\"\"}",
+	                                   strlen("{\"a\":\"ok \xc3\xa9\",\"b\":\"x\\ty\",\"c\":"
+	                                          "\"x\xc2\x85y\",\"d\":\"\"}"),
+	                                   &o),
+	                 VP_OK);
+	assert_int_equal(json_field_text(o, "a", 1, 10, &s), VP_OK);
+	assert_int_equal(json_field_text(o, "a", 1, 4, &s), VP_INVALID);  /* 5 bytes */
+	assert_int_equal(json_field_text(o, "b", 0, 10, &s), VP_INVALID); /* a tab */
+	assert_int_equal(json_field_text(o, "c", 0, 10, &s), VP_INVALID); /* U+0085 (C1) */
+	assert_int_equal(json_field_text(o, "d", 0, 10, &s), VP_OK);
+	assert_int_equal(json_field_text(o, "d", 1, 10, &s), VP_INVALID);
+	assert_int_equal(json_field_text(o, "e", 0, 10, &s), VP_NOT_FOUND);
 	json_object_put(o);
 }
 
@@ -348,6 +432,8 @@ int main(void)
 	    cmocka_unit_test(json_rejects_everything_else),
 	    cmocka_unit_test(json_keeps_what_looks_odd_but_is_valid),
 	    cmocka_unit_test(json_strings_with_nul_are_refused),
+	    cmocka_unit_test(json_text_is_strict_utf8),
+	    cmocka_unit_test(json_text_fields_refuse_controls),
 	    cmocka_unit_test(json_floats_are_not_integers),
 	    cmocka_unit_test(cfg_loads_with_defaults),
 	    cmocka_unit_test(cfg_names_the_bad_variable),

@@ -175,7 +175,7 @@ static void s3_presigned_get(void **state)
 	(void)state;
 	buf_init(&q, 4096);
 	assert_int_equal(sigv4_presign(&s3doc, "s3", "GET", "examplebucket.s3.amazonaws.com",
-	                               "/test.txt", "", 86400, "20130524T000000Z", &q),
+	                               "/test.txt", "", NULL, 0, 86400, "20130524T000000Z", &q),
 	                 VP_OK);
 	assert_string_equal(
 	    buf_str(&q),
@@ -194,9 +194,9 @@ static void presign_covers_the_request_parameters(void **state)
 	(void)state;
 	buf_init(&a, 4096);
 	buf_init(&b, 4096);
-	sigv4_presign(&s3doc, "s3", "PUT", "h", "/b/k", "partNumber=1&uploadId=abc", 3600,
+	sigv4_presign(&s3doc, "s3", "PUT", "h", "/b/k", "partNumber=1&uploadId=abc", NULL, 0, 3600,
 	              "20130524T000000Z", &a);
-	sigv4_presign(&s3doc, "s3", "PUT", "h", "/b/k", "partNumber=2&uploadId=abc", 3600,
+	sigv4_presign(&s3doc, "s3", "PUT", "h", "/b/k", "partNumber=2&uploadId=abc", NULL, 0, 3600,
 	              "20130524T000000Z", &b);
 	assert_memory_equal(buf_str(&a), "partNumber=1&uploadId=abc&X-Amz-Algorithm=", 42);
 	assert_string_not_equal(strstr(buf_str(&a), "X-Amz-Signature="),

@@ -1,6 +1,6 @@
 // The API's routes as typed calls, all through the one AuthClient.
 import type { AuthClient } from './auth';
-import type { CreatedUpload, DeviceSession, PartUrl, UploadState, Video } from './types';
+import type { CreatedUpload, DeviceSession, PartDigest, PartUrl, UploadState, Video } from './types';
 
 const id = (s: string) => encodeURIComponent(s);
 
@@ -11,10 +11,11 @@ export function makeApi(auth: AuthClient) {
 
     createUpload: (body: { filename: string; size: number; content_type: string; title?: string }) =>
       auth.json<{ upload: CreatedUpload }>('/uploads', { method: 'POST', body }),
-    signParts: (uploadId: string, partNumbers: number[], signal?: AbortSignal) =>
+    /** URLs that bind each part's length and digest */
+    signParts: (uploadId: string, parts: PartDigest[], signal?: AbortSignal) =>
       auth.json<{ parts: PartUrl[] }>(`/uploads/${id(uploadId)}/parts`, {
         method: 'POST',
-        body: { part_numbers: partNumbers },
+        body: { parts },
         signal,
       }),
     getUpload: (uploadId: string) => auth.json<{ upload: UploadState }>(`/uploads/${id(uploadId)}`),

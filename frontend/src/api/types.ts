@@ -25,6 +25,16 @@ export interface DeviceSession {
 export interface PartUrl {
   part_number: number;
   url: string;
+  /** the exact bytes the URL takes (its Content-Length is signed) */
+  size?: number;
+  /** headers the PUT must carry as given (Content-MD5 when a digest was signed) */
+  headers?: Record<string, string>;
+}
+
+/** A part to sign with its digest: base64 of its MD5, as Content-MD5 has it. */
+export interface PartDigest {
+  part_number: number;
+  md5: string;
 }
 
 export interface HeldPart {

@@ -10,6 +10,7 @@ import { ApiError, errorText } from '../api/errors';
 import { RateMeter } from './rate';
 import { forgetPending, loadPending, rememberPending, sameFile, type PendingUpload } from './pending';
 import { UploadScheduler, type SchedulerOptions } from './scheduler';
+import { digestPart } from './hasher';
 import { putPart } from './xhr';
 
 export type UploadItemState =
@@ -238,7 +239,8 @@ export class UploadManager {
         lastModified: file.lastModified, startedAt: new Date().toISOString(),
       });
       this.onVideosChanged();
-      entry.scheduler = this.scheduler(file, upload.id, upload.part_size, upload.part_count, upload.parts);
+      // the create answer's URLs bind no digest: every part is signed with its own
+      entry.scheduler = this.scheduler(file, upload.id, upload.part_size, upload.part_count, []);
       if (entry.cancel) return void (await this.abortRemote(entry));
       await this.drive(entry);
     } catch (e) {
@@ -249,7 +251,8 @@ export class UploadManager {
   private scheduler(file: File, uploadId: string, partSize: number, partCount: number,
     urls: { part_number: number; url: string }[]): UploadScheduler {
     return new UploadScheduler(file, partSize, partCount, urls, {
-      sign: async (numbers, signal) => (await this.api.signParts(uploadId, numbers, signal)).parts,
+      digest: digestPart,
+      sign: async (parts, signal) => (await this.api.signParts(uploadId, parts, signal)).parts,
       put: putPart,
       complete: async (parts, signal) => {
         await this.api.completeUpload(uploadId, parts, signal);

@@ -4,16 +4,20 @@
 //   already holds (resumeFrom, from GET /uploads/{id}) are not sent again.
 // - At most `concurrency` parts are in flight (4 by default): a fixed pool
 //   of workers takes parts off one queue in order.
+// - Every part is signed with its MD5 (transport.digest, off the page's
+//   thread), so its URL binds both its length and its bytes: storage
+//   refuses a part that changed on the way. Signing hashes and asks for up
+//   to SIGN_BATCH parts at once (the ones next in line), so hashing runs
+//   only a little ahead of sending; concurrent needs share one request.
 // - A part that fails is retried after an exponential backoff with jitter,
 //   `retries` times. A 403 from storage means the URL expired or its
 //   signature no longer holds: the URL is dropped and the part signed again.
-//   A URL about to expire is re-signed before it is used. Signing asks for
-//   up to 100 parts at once, and concurrent needs share one request.
+//   A URL about to expire is re-signed before it is used.
 // - pause() aborts the parts in flight (their bytes are counted again from
 //   zero) and run() resolves "paused"; run() again goes on from there.
 // - When every part has its ETag, complete() is called with them in order.
 // The transport (HTTP) is passed in, so the tests drive it without a network.
-import type { HeldPart, PartUrl } from '../api/types';
+import type { HeldPart, PartDigest, PartUrl } from '../api/types';
 import { keptParts, splitParts, urlExpiry, type PartSpec } from './parts';
 
 /** A failed part upload; status 0 when there was no answer at all. */
@@ -25,8 +29,16 @@ export class PutError extends Error {
 }
 
 export interface PartTransport {
-  sign(partNumbers: number[], signal: AbortSignal): Promise<PartUrl[]>;
-  put(url: string, body: Blob, onProgress: (loaded: number) => void, signal: AbortSignal): Promise<string>;
+  /** base64 of the MD5 of a part's bytes */
+  digest(body: Blob, signal: AbortSignal): Promise<string>;
+  sign(parts: PartDigest[], signal: AbortSignal): Promise<PartUrl[]>;
+  put(
+    url: string,
+    body: Blob,
+    headers: Record<string, string>,
+    onProgress: (loaded: number) => void,
+    signal: AbortSignal,
+  ): Promise<string>;
   complete(parts: { part_number: number; etag: string }[], signal: AbortSignal): Promise<void>;
 }
 
@@ -49,7 +61,9 @@ export interface UploadProgress {
 
 export type RunResult = 'completed' | 'paused';
 
-const SIGN_BATCH = 100;
+/** parts hashed and signed per request: enough to keep the default 4 in
+ * flight for a while, few enough that hashing stays just ahead of sending */
+const SIGN_BATCH = 16;
 
 function defaultBackoff(attempt: number): number {
   const base = Math.min(15000, 500 * 2 ** (attempt - 1));
@@ -85,7 +99,8 @@ export class UploadScheduler {
   readonly parts: PartSpec[];
 
   private readonly etags = new Map<number, string>();
-  private readonly urls = new Map<number, string>();
+  private readonly urls = new Map<number, PartUrl>();
+  private readonly digests = new Map<number, string>();
   private readonly inflight = new Map<number, number>();
   private readonly listeners = new Set<(p: UploadProgress) => void>();
   private controller: AbortController | null = null;
@@ -101,7 +116,7 @@ export class UploadScheduler {
     opts: SchedulerOptions = {},
   ) {
     this.parts = splitParts(file.size, partSize, partCount);
-    for (const u of urls) this.urls.set(u.part_number, u.url);
+    for (const u of urls) this.urls.set(u.part_number, u);
     this.o = {
       concurrency: opts.concurrency ?? 4,
       retries: opts.retries ?? 5,
@@ -176,11 +191,12 @@ export class UploadScheduler {
     const n = p.partNumber;
     for (let attempt = 0; ; attempt++) {
       try {
-        const url = await this.urlFor(n, signal);
+        const signed = await this.urlFor(n, signal);
         this.inflight.set(n, 0);
         const etag = await this.transport.put(
-          url,
+          signed.url,
           this.file.slice(p.start, p.end),
+          signed.headers ?? {},
           (loaded) => {
             if (this.inflight.has(n)) {
               this.inflight.set(n, Math.min(loaded, p.end - p.start));
@@ -205,14 +221,25 @@ export class UploadScheduler {
     }
   }
 
-  private fresh(url: string | undefined): url is string {
-    if (!url) return false;
-    const exp = urlExpiry(url);
+  private fresh(signed: PartUrl | undefined): signed is PartUrl {
+    if (!signed) return false;
+    const exp = urlExpiry(signed.url);
     return exp === null || exp - this.o.expiryMargin > this.o.now();
   }
 
+  /** Part n's digest, computed once. */
+  private async digestOf(n: number, signal: AbortSignal): Promise<PartDigest> {
+    let md5 = this.digests.get(n);
+    if (!md5) {
+      const p = this.parts[n - 1]!;
+      md5 = await this.transport.digest(this.file.slice(p.start, p.end), signal);
+      this.digests.set(n, md5);
+    }
+    return { part_number: n, md5 };
+  }
+
   /** A usable URL for part n, signing it (and the next ones that need it) when needed. */
-  private async urlFor(n: number, signal: AbortSignal): Promise<string> {
+  private async urlFor(n: number, signal: AbortSignal): Promise<PartUrl> {
     for (;;) {
       const url = this.urls.get(n);
       if (this.fresh(url)) return url;
@@ -226,9 +253,11 @@ export class UploadScheduler {
         const m = p.partNumber;
         if (m !== n && !this.etags.has(m) && !this.inflight.has(m) && !this.fresh(this.urls.get(m))) batch.push(m);
       }
-      const signing = this.transport.sign(batch.sort((a, b) => a - b), signal).then((signed) => {
-        for (const s of signed) this.urls.set(s.part_number, s.url);
-      });
+      const signing = Promise.all(batch.sort((a, b) => a - b).map((m) => this.digestOf(m, signal)))
+        .then((digests) => this.transport.sign(digests, signal))
+        .then((signed) => {
+          for (const s of signed) this.urls.set(s.part_number, s);
+        });
       this.signing = signing;
       try {
         await signing;

@@ -60,13 +60,23 @@ test('register, sign in, upload, watch it become ready, play in two qualities, r
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Your videos' }).waitFor();
 
-    // upload: a progress bar that reaches 100 %
+    // upload: a progress bar that reaches 100 %; every part goes to
+    // storage with the Content-MD5 its URL binds (hashed in a worker)
+    const partPuts = [];
+    page.on('request', (r) => {
+      if (r.method() === 'PUT' && r.url().includes('partNumber=')) partPuts.push(r);
+    });
     await page.getByTestId('file-input').setInputFiles(video);
     const row = page.locator('li.upload').first();
     await row.locator('progress').waitFor();
     await page.locator('li.upload[data-state="done"]').waitFor({ timeout: 30_000 });
     assert.equal(await row.locator('progress').getAttribute('value'), '100');
     assert.match(await row.locator('.pct').innerText(), /^100%$/);
+    assert.ok(partPuts.length >= 1);
+    for (const r of partPuts) {
+      assert.match(r.headers()['content-md5'] ?? '', /^[A-Za-z0-9+/]{22}==$/);
+      assert.match(r.url(), /X-Amz-SignedHeaders=content-length%3Bcontent-md5%3Bhost&/);
+    }
 
     // the library shows it, and it becomes ready by itself
     const card = page.locator('li.card', { hasText: 'holiday' });
