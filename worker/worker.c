@@ -25,7 +25,7 @@
  * back at once: visibility 0), extends the message's visibility every third
  * of WORKER_VISIBILITY_TIMEOUT, writes progress, and looks at the video's
  * row, so a video deleted meanwhile cancels the job within seconds. A child
- * past its wall-clock bound (twice its CPU budget) is killed.
+ * past its wall-clock bound (twice its CPU budget, plus 10 s) is killed.
  *
  * Failure classes:
  *   bad media (VP_INVALID: not a video, not an allowed format, over a
@@ -543,7 +543,7 @@ static enum child_end run_child(struct job *j, const char *src, struct child_rep
 	struct sandbox_exit ex;
 	struct child_msg m, last;
 	char outdir[4200];
-	double start = now_s(), deadline = start + 2.0 * (double)j->set->cpu_base;
+	double start = now_s(), deadline = start + 2.0 * (double)j->set->cpu_base + 10;
 	bool have = false, timed_out = false;
 	enum child_end end = C_CRASHED;
 
@@ -559,7 +559,7 @@ static enum child_end run_child(struct job *j, const char *src, struct child_rep
 		if (sandbox_recv(&sb, &m, sizeof(m), 500, &got) != VP_OK)
 			break; /* the child closed its end: it is done */
 		if (got && m.kind == MSG_PROBED)
-			deadline = start + 2.0 * (double)cpu_budget(j->set, m.duration);
+			deadline = start + 2.0 * (double)cpu_budget(j->set, m.duration) + 10;
 		else if (got && m.kind == MSG_PROGRESS && m.percent >= 0 && m.percent <= 100)
 			j->pct = m.percent;
 		else if (got && m.kind == MSG_RESULT) {
