@@ -63,7 +63,11 @@ static void child_setup(int wfd, pid_t parent, const struct sandbox_limits *lim)
 	if (set_limit(RLIMIT_CORE, 0, 0) != 0 || set_limit(RLIMIT_NOFILE, 64, 64) != 0 ||
 	    (lim->mem_bytes > 0 &&
 	     set_limit(RLIMIT_AS, (rlim_t)lim->mem_bytes, (rlim_t)lim->mem_bytes) != 0) ||
-	    (lim->cpu_seconds > 0 && sandbox_set_cpu(lim->cpu_seconds) != VP_OK))
+	    (lim->cpu_seconds > 0 &&
+	     (set_limit(RLIMIT_CPU, (rlim_t)lim->cpu_seconds,
+	                (rlim_t)(lim->cpu_ceiling > lim->cpu_seconds ? lim->cpu_ceiling
+	                                                             : lim->cpu_seconds) +
+	                    5) != 0)))
 		_exit(126);
 }
 
@@ -112,15 +116,16 @@ vp_res sandbox_send(int fd, const void *msg, size_t size)
 vp_res sandbox_set_cpu(long seconds)
 {
 	struct rlimit now;
-	rlim_t hard = (rlim_t)seconds + 5;
+	rlim_t soft = (rlim_t)seconds, hard = (rlim_t)seconds + 5;
 
 	if (seconds <= 0 || getrlimit(RLIMIT_CPU, &now) != 0)
 		return VP_INVALID;
-	if (now.rlim_max != RLIM_INFINITY && hard > now.rlim_max)
-		hard = now.rlim_max;
-	if ((rlim_t)seconds > hard)
-		seconds = (long)hard;
-	return set_limit(RLIMIT_CPU, (rlim_t)seconds, hard) == 0 ? VP_OK : VP_INTERNAL;
+	/* the hard limit only ever comes down: the ceiling holds */
+	if (now.rlim_max != RLIM_INFINITY) {
+		hard = hard > now.rlim_max ? now.rlim_max : hard;
+		soft = soft + 5 > now.rlim_max ? now.rlim_max - 5 : soft;
+	}
+	return set_limit(RLIMIT_CPU, soft, hard) == 0 ? VP_OK : VP_INTERNAL;
 }
 
 bool sandbox_near_memory_limit(void)

@@ -6,7 +6,8 @@
  * trusted input. It does so in a child (fork) so that a crash, a runaway
  * allocation or an endless loop costs that child and never the worker. The
  * child runs with RLIMIT_AS (address space), RLIMIT_CPU (SIGXCPU at the soft
- * limit, SIGKILL 5 s later; the child may lower it once it knows more), no
+ * limit, SIGKILL 5 s later; the child may move it, under a ceiling set at
+ * the start, once it knows how much work it has), no
  * core files and a small RLIMIT_NOFILE; it dies with its parent
  * (PR_SET_PDEATHSIG), keeps no descriptor of the parent's but 0-2 and its end
  * of the pipe, and takes SIGTERM and SIGINT with the default action. It is
@@ -32,7 +33,8 @@
 
 struct sandbox_limits {
 	long long mem_bytes; /* RLIMIT_AS; 0 leaves it as it is */
-	long cpu_seconds;    /* RLIMIT_CPU soft limit; 0 leaves it as it is */
+	long cpu_seconds;    /* RLIMIT_CPU to start with; 0 leaves it as it is */
+	long cpu_ceiling;    /* the most sandbox_set_cpu may give (>= cpu_seconds) */
 };
 
 struct sandbox {
@@ -55,8 +57,8 @@ vp_res sandbox_start(struct sandbox *sb, const struct sandbox_limits *lim, sandb
 /* In the child: writes one message (size <= SANDBOX_MSG_MAX). */
 vp_res sandbox_send(int fd, const void *msg, size_t size);
 
-/* In the child: sets the CPU limit to seconds (soft; hard 5 s above). A
- * child can lower its limit, never raise it above the one it started with. */
+/* In the child: sets the CPU limit to seconds (SIGXCPU), with SIGKILL 5 s
+ * later; never above the ceiling it started with (sandbox_limits). */
 vp_res sandbox_set_cpu(long seconds);
 
 /* In the child: true when its peak address space (VmPeak) came within an

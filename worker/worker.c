@@ -521,7 +521,6 @@ enum child_end {
 };
 
 struct child_report {
-	enum child_end end;
 	struct tc_result res;
 	char reason[256];
 };
@@ -538,7 +537,8 @@ static void log_child(const struct job *j, const char *event, const char *key, c
 static enum child_end run_child(struct job *j, const char *src, struct child_report *rep)
 {
 	struct child_job cj = {j->set, src, NULL, -1};
-	struct sandbox_limits lim = {(long long)j->set->memory_mb << 20, j->set->cpu_base};
+	struct sandbox_limits lim = {(long long)j->set->memory_mb << 20, j->set->cpu_base,
+	                             cpu_budget(j->set, 0)};
 	struct sandbox sb;
 	struct sandbox_exit ex;
 	struct child_msg m, last;

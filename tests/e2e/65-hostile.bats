@@ -48,7 +48,9 @@ setup_file() {
 	ff -f lavfi -i testsrc2=size=1280x720:rate=30 -t 20 -c:v libx264 -preset ultrafast \
 		"$d/long.mp4"
 	patch_duration "$d/normal.mp4" "$d/huge.mp4" 4000000
-	patch_duration "$d/long.mp4" "$d/lying.mp4" 18000
+	ff -f lavfi -i testsrc2=size=1280x720:rate=30 -t 30 -c:v libx264 -preset ultrafast \
+		"$d/long30.mp4"
+	patch_duration "$d/long30.mp4" "$d/lying.mp4" 18000
 }
 
 teardown_file() {
@@ -179,19 +181,23 @@ start_extra_worker() {
 }
 
 @test "a header that understates progress does not make a second worker take the job: the heartbeat is on the clock" {
-	# the header says 5 hours over 20 s of 720p: progress stays near 0 % for
+	# the header says 5 hours over 30 s of 720p: progress stays near 0 % for
 	# the whole job, which outlasts the 10 s visibility timeout
 	start_extra_worker
 	upload_whole "$BATS_FILE_TMPDIR/lying.mp4"
 	wait_video processing 60
+	t0=$(date +%s%N)
 	api GET "/videos/$VIDEO_ID" -H "Authorization: Bearer $TOKEN"
 	[ "$(jq -r .video.progress <<<"$BODY")" -le 1 ]
 	wait_video ready 180
+	echo "# processing took $((($(date +%s%N) - t0) / 1000000)) ms" >&3
+	# long enough to prove something: past the visibility timeout (10 s)
+	[ "$(elapsed_since "$t0")" -ge 12 ]
 	# one job, done by one of the two workers
 	[ "$(log_count job_start "$VIDEO_ID" "$WORKER_LOG" "$BATS_TEST_TMPDIR/extra.log")" = 1 ]
 	[ "$(log_count job_skipped "$VIDEO_ID" "$WORKER_LOG" "$BATS_TEST_TMPDIR/extra.log")" = 0 ]
 	# the duration recorded is what was decoded, not what the header says
-	awk -v d="$(jq -r .video.duration_seconds <<<"$BODY")" 'BEGIN { exit !(d > 19.5 && d < 20.5) }'
+	awk -v d="$(jq -r .video.duration_seconds <<<"$BODY")" 'BEGIN { exit !(d > 29.5 && d < 30.5) }'
 	no_job_folder_left
 }
 
@@ -235,7 +241,7 @@ start_extra_worker() {
 	[ "$(log_count job_done "$VIDEO_ID")" = 0 ]
 }
 
-@test "a transcode over its CPU budget costs the attempt (logged with the signal); the last attempt fails the video with a reason; the worker lives" {
+@test "a transcode over its CPU budget costs the attempt (logged with the signal); the last attempt fails the video with a reason; the worker lives; a budget that grows with the duration lets it through" {
 	pause_worker
 	touch "$BATS_TEST_TMPDIR/paused"
 	# a worker whose transcodes may use 1 CPU second, and 2 attempts
@@ -255,6 +261,11 @@ start_extra_worker() {
 	for i in $(seq 1 50); do kill -0 "$extra" 2>/dev/null || break; sleep 0.1; done
 	sleep 2.5 # its cut-off long poll
 	[ "$(queue_count_for "$VIDEO_ID")" = 0 ]
+	# 1 CPU second plus 2 per second of video: the same file goes through
+	start_extra_worker WORKER_CPU_SECONDS=1 WORKER_CPU_PER_SECOND=2 WORKER_MAX_RECEIVES=2
+	upload_whole "$BATS_FILE_TMPDIR/long.mp4"
+	wait_video ready 120
+	[ "$(log_count job_start "$VIDEO_ID" "$BATS_TEST_TMPDIR/extra.log")" = 1 ]
 }
 
 @test "a job whose message reaches the dead-letter queue leaves its video failed, recorded by the maintenance job" {

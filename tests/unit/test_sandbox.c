@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,7 +51,7 @@ static void messages_and_exit_status_reach_the_parent(void **state)
 {
 	struct sandbox sb;
 	struct sandbox_exit ex;
-	struct sandbox_limits lim = {0, 0};
+	struct sandbox_limits lim = {0, 0, 0};
 	struct msg m;
 	int seen = 0;
 	bool got;
@@ -86,7 +87,7 @@ static void a_crash_ends_the_child_with_its_signal(void **state)
 {
 	struct sandbox sb;
 	struct sandbox_exit ex;
-	struct sandbox_limits lim = {0, 0};
+	struct sandbox_limits lim = {0, 0, 0};
 
 	(void)state;
 	assert_int_equal(sandbox_start(&sb, &lim, segfault, NULL), VP_OK);
@@ -111,7 +112,7 @@ static void the_cpu_limit_stops_an_endless_loop(void **state)
 {
 	struct sandbox sb;
 	struct sandbox_exit ex;
-	struct sandbox_limits lim = {0, 1};
+	struct sandbox_limits lim = {0, 1, 1};
 	double t0 = now_s();
 
 	(void)state;
@@ -119,6 +120,37 @@ static void the_cpu_limit_stops_an_endless_loop(void **state)
 	assert_int_equal(sandbox_wait(&sb, 20000, &ex), VP_OK);
 	assert_int_equal(ex.signal, SIGXCPU);
 	assert_true(now_s() - t0 < 15);
+}
+
+/* 0 when the CPU limit moves as asked, up to the ceiling of 10 s */
+static int move_cpu_limit(int fd, void *arg)
+{
+	struct rlimit rl;
+
+	(void)fd;
+	(void)arg;
+	if (getrlimit(RLIMIT_CPU, &rl) != 0 || rl.rlim_cur != 2 || rl.rlim_max != 15)
+		return 1;
+	if (sandbox_set_cpu(8) != VP_OK || getrlimit(RLIMIT_CPU, &rl) != 0 || rl.rlim_cur != 8 ||
+	    rl.rlim_max != 13)
+		return 2;
+	if (sandbox_set_cpu(100) != VP_OK || getrlimit(RLIMIT_CPU, &rl) != 0 || rl.rlim_cur != 8 ||
+	    rl.rlim_max != 13)
+		return 3; /* a child cannot go above what it already came down to */
+	return 0;
+}
+
+static void the_cpu_limit_moves_under_its_ceiling(void **state)
+{
+	struct sandbox sb;
+	struct sandbox_exit ex;
+	struct sandbox_limits lim = {0, 2, 10};
+
+	(void)state;
+	assert_int_equal(sandbox_start(&sb, &lim, move_cpu_limit, NULL), VP_OK);
+	assert_int_equal(sandbox_wait(&sb, 5000, &ex), VP_OK);
+	assert_int_equal(ex.signal, 0);
+	assert_int_equal(ex.code, 0);
 }
 
 /* Allocates and touches 16 MiB blocks until malloc refuses: 3 when it
@@ -146,7 +178,7 @@ static void the_memory_limit_refuses_a_runaway_allocation(void **state)
 {
 	struct sandbox sb;
 	struct sandbox_exit ex;
-	struct sandbox_limits lim = {256LL << 20, 0};
+	struct sandbox_limits lim = {256LL << 20, 0, 0};
 
 	(void)state;
 #ifdef __SANITIZE_ADDRESS__
@@ -171,7 +203,7 @@ static void the_parent_kills_a_child_on_its_own_clock(void **state)
 {
 	struct sandbox sb;
 	struct sandbox_exit ex;
-	struct sandbox_limits lim = {0, 0};
+	struct sandbox_limits lim = {0, 0, 0};
 	struct msg m;
 	bool got = true;
 
@@ -196,7 +228,7 @@ static void a_child_that_closes_its_pipe_and_lingers_is_killed_after_the_grace(v
 {
 	struct sandbox sb;
 	struct sandbox_exit ex;
-	struct sandbox_limits lim = {0, 0};
+	struct sandbox_limits lim = {0, 0, 0};
 	struct msg m;
 	bool got;
 	double t0;
@@ -222,7 +254,7 @@ static void the_child_holds_no_descriptor_of_the_parent(void **state)
 {
 	struct sandbox sb;
 	struct sandbox_exit ex;
-	struct sandbox_limits lim = {0, 0};
+	struct sandbox_limits lim = {0, 0, 0};
 	int null = open("/dev/null", O_RDONLY);
 	int fd = fcntl(null, F_DUPFD, 10); /* above the child's pipe */
 
@@ -267,7 +299,7 @@ static void the_child_does_not_outlive_its_parent(void **state)
 	if (middle == 0) {
 		/* a worker that starts a transcode and is then killed */
 		struct sandbox sb;
-		struct sandbox_limits lim = {0, 0};
+		struct sandbox_limits lim = {0, 0, 0};
 
 		close(p[0]);
 		if (sandbox_start(&sb, &lim, sleep_forever, NULL) != VP_OK ||
@@ -293,6 +325,7 @@ int main(void)
 	    cmocka_unit_test(messages_and_exit_status_reach_the_parent),
 	    cmocka_unit_test(a_crash_ends_the_child_with_its_signal),
 	    cmocka_unit_test(the_cpu_limit_stops_an_endless_loop),
+	    cmocka_unit_test(the_cpu_limit_moves_under_its_ceiling),
 	    cmocka_unit_test(the_memory_limit_refuses_a_runaway_allocation),
 	    cmocka_unit_test(the_parent_kills_a_child_on_its_own_clock),
 	    cmocka_unit_test(a_child_that_closes_its_pipe_and_lingers_is_killed_after_the_grace),
