@@ -880,7 +880,8 @@ int main(int argc, char **argv)
 		r = sqs_receive(&cfg, cfg.sqs_queue_url, (int)set.wait_s, (int)set.visibility,
 		                &j.msg, &got);
 		if (r != VP_OK) {
-			sleep(2); /* the queue is down: try again, gently */
+			if (!stopping)
+				sleep(2); /* the queue is down: try again, gently */
 			continue;
 		}
 		if (!got) {

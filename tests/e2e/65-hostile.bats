@@ -47,6 +47,8 @@ setup_file() {
 		"$d/normal.mp4"
 	ff -f lavfi -i testsrc2=size=1280x720:rate=30 -t 20 -c:v libx264 -preset ultrafast \
 		"$d/long.mp4"
+	ff -f lavfi -i testsrc2=size=1280x720:rate=30 -t 8 -c:v libx264 -preset ultrafast \
+		"$d/eight.mp4"
 	patch_duration "$d/normal.mp4" "$d/huge.mp4" 4000000
 	ff -f lavfi -i testsrc2=size=1280x720:rate=30 -t 30 -c:v libx264 -preset ultrafast \
 		"$d/long30.mp4"
@@ -244,10 +246,11 @@ start_extra_worker() {
 @test "a transcode over its CPU budget costs the attempt (logged with the signal); the last attempt fails the video with a reason; the worker lives; a budget that grows with the duration lets it through" {
 	pause_worker
 	touch "$BATS_TEST_TMPDIR/paused"
-	# a worker whose transcodes may use 1 CPU second, and 2 attempts
+	# a worker whose transcodes may use 1 CPU second, and 2 attempts (8 s of
+	# 720p needs about 6)
 	start_extra_worker WORKER_CPU_SECONDS=1 WORKER_CPU_PER_SECOND=0 WORKER_MAX_RECEIVES=2
 	extra=$(cat "$BATS_TEST_TMPDIR/extra.pid")
-	upload_whole "$BATS_FILE_TMPDIR/long.mp4"
+	upload_whole "$BATS_FILE_TMPDIR/eight.mp4"
 	wait_video failed 90
 	[ "$(jq -r .video.error <<<"$BODY")" = "the video could not be processed: it needs more processing time than its length allows" ]
 	log=$BATS_TEST_TMPDIR/extra.log
@@ -261,9 +264,9 @@ start_extra_worker() {
 	for i in $(seq 1 50); do kill -0 "$extra" 2>/dev/null || break; sleep 0.1; done
 	sleep 2.5 # its cut-off long poll
 	[ "$(queue_count_for "$VIDEO_ID")" = 0 ]
-	# 1 CPU second plus 2 per second of video: the same file goes through
+	# 1 CPU second plus 2 per second of video (17): the same file goes through
 	start_extra_worker WORKER_CPU_SECONDS=1 WORKER_CPU_PER_SECOND=2 WORKER_MAX_RECEIVES=2
-	upload_whole "$BATS_FILE_TMPDIR/long.mp4"
+	upload_whole "$BATS_FILE_TMPDIR/eight.mp4"
 	wait_video ready 120
 	[ "$(log_count job_start "$VIDEO_ID" "$BATS_TEST_TMPDIR/extra.log")" = 1 ]
 }
