@@ -1,30 +1,50 @@
 /*
- * transcode.c — decode once, encode every rung (see transcode.h).
+ * transcode.c — check, decode once, encode every rung (see transcode.h).
  *
  * Shape of the work, as FFmpeg's doc/examples/transcode.c but with one
- * decoder fanning out: read a packet → decode → for a video frame, rotate
- * if the stream says so, maybe take the thumbnail, then for each rung drop
- * the frame if the rung's frame-rate cap says so, scale, encode, mux; for an
- * audio frame, resample into a FIFO and encode 1024-sample frames once,
- * writing each packet into every rendition. Negative AVERROR codes pass up
- * and are turned into a vp_res with a reason at the top; one cleanup path
- * frees everything.
+ * decoder fanning out and a gate in front:
+ *
+ *   open_source    probe the bytes, refuse a demuxer off the allow-list by
+ *                  name, open with nested opens refused and only allowed
+ *                  decoders, check the stream count and the picture size the
+ *                  headers state before find_stream_info decodes anything
+ *   pick_streams   the best video stream (its decoder allowed), its frame
+ *                  rate and duration against the limits; the budget of
+ *                  timeline and frames the decoding may use
+ *   decode loop    read a packet → decode → for a video frame, check it
+ *                  against the limits, put its timestamp on a timeline that
+ *                  only moves forward, rotate if the stream says so, maybe
+ *                  take the thumbnail, then for each rung drop the frame if
+ *                  the rung's frame-rate cap says so, scale, encode, mux; for
+ *                  an audio frame, (re)configure the resampler for the
+ *                  frame's own layout, rate and format, resample into a FIFO
+ *                  and encode 1024-sample frames once, writing each packet
+ *                  into every rendition
+ *
+ * A check that fails writes the user's reason and answers TC_EREFUSED,
+ * which becomes VP_INVALID at the top; other negative AVERROR codes pass up
+ * and become VP_NOMEM or VP_INTERNAL. One cleanup path frees everything.
+ * tc_decode_head runs the same gate and decode loop with no encoder, for the
+ * fuzz harness.
  */
 #include "transcode.h"
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/audio_fifo.h>
+#include <libavutil/avstring.h>
 #include <libavutil/display.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/opt.h>
 #include <libswresample/swresample.h>
 #include <libswscale/swscale.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cfg.h"
 #include "log.h"
 
 const struct tc_rung tc_default_ladder[4] = {
@@ -34,17 +54,60 @@ const struct tc_rung tc_default_ladder[4] = {
     {360, 730, 30},
 };
 
-/* frames an encoder has taken: frame_number was renamed frame_num in FFmpeg
- * 6.0 and removed in 7 (Debian 13) */
-#if LIBAVCODEC_VERSION_INT >= AV_VERSION_INT(60, 2, 100)
-#define ENCODED_FRAMES(c) ((c)->frame_num)
-#else
-#define ENCODED_FRAMES(c) ((c)->frame_number)
-#endif
-
 #define AUDIO_RATE    48000
 #define AUDIO_BITRATE 128000
 #define THUMB_WIDTH   640
+
+/* Demuxers the product supports, by libavformat's names (av_match_list
+ * also matches the combined names "mov,mp4,m4a,3gp,3g2,mj2" and
+ * "matroska,webm"). Nothing that reads a list of other files. */
+#define TC_FORMATS "mov,matroska,avi,mpegts"
+/* Decoders: the video codecs phones, cameras and editors write into those
+ * containers, and their audio. */
+#define TC_VIDEO_DECODERS "h264,hevc,mpeg4,mpeg2video,mpeg1video,vp8,vp9,libdav1d,mjpeg,h263"
+#define TC_AUDIO_DECODERS                                                                          \
+	"aac,mp3float,mp3,mp2,mp2float,ac3,eac3,opus,vorbis,flac,alac,amrnb,amrwb,pcm_s16le,"      \
+	"pcm_s16be,pcm_s24le,pcm_s24be,pcm_f32le,pcm_u8,pcm_alaw,pcm_mulaw"
+#define TC_DECODERS TC_VIDEO_DECODERS "," TC_AUDIO_DECODERS
+
+/* Audio the resampler is given at most (swresample's own cap is 64). */
+#define AUDIO_MAX_CHANNELS 64
+#define AUDIO_MIN_RATE     1000
+#define AUDIO_MAX_RATE     384000
+
+/* A check refused the source; the reason is written. */
+#define TC_EREFUSED FFERRTAG('V', 'P', 'R', 'F')
+/* tc_decode_head has decoded what it was asked for. */
+#define TC_EENOUGH FFERRTAG('V', 'P', 'N', 'F')
+
+static const char *const NOT_A_VIDEO =
+    "the file is not a video we can read (unknown format, or damaged or truncated)";
+
+void tc_limits_default(struct tc_limits *l)
+{
+	l->max_pixels = 7680LL * 4320;
+	l->max_side = 8192;
+	l->max_fps = 240;
+	l->max_duration = 6 * 3600;
+	l->max_streams = 16;
+}
+
+vp_res tc_limits_load(struct tc_limits *l, buf *err)
+{
+	long px;
+	vp_res r;
+
+	tc_limits_default(l);
+	if ((r = cfg_long("MEDIA_MAX_PIXELS", (long)l->max_pixels, 64, 1L << 30, &px, err)) ||
+	    (r = cfg_long("MEDIA_MAX_SIDE", l->max_side, 16, 16384, &l->max_side, err)) ||
+	    (r = cfg_long("MEDIA_MAX_FPS", l->max_fps, 1, 1000, &l->max_fps, err)) ||
+	    (r = cfg_long("MEDIA_MAX_DURATION", l->max_duration, 1, 7 * 86400, &l->max_duration,
+	                  err)) ||
+	    (r = cfg_long("MEDIA_MAX_STREAMS", l->max_streams, 1, 1000, &l->max_streams, err)))
+		return r;
+	l->max_pixels = px;
+	return VP_OK;
+}
 
 struct rend {
 	AVFormatContext *oc;
@@ -52,12 +115,17 @@ struct rend {
 	AVStream *vst, *ast;
 	struct SwsContext *sws;
 	AVFrame *frame;
-	double interval; /* source time-base units between kept frames; 0 keeps all */
-	double next;     /* the next source pts to keep */
+	double interval;  /* seconds between kept frames; 0 keeps all */
+	double next;      /* the timeline second of the next frame to keep */
+	long long frames; /* pictures given to the encoder */
+	int64_t last_pts;
 	bool started;
 };
 
 struct tc {
+	const struct tc_limits *lim;
+	buf *reason;
+	AVIOContext *own_pb; /* opened by tc_transcode; NULL for the caller's */
 	AVFormatContext *ic;
 	AVCodecContext *vdec, *adec, *aenc;
 	int vidx, aidx;
@@ -66,17 +134,38 @@ struct tc {
 	int rotation; /* clockwise degrees to apply: 0, 90, 180, 270 */
 	AVFrame *dec, *rot, *yuv;
 	struct SwsContext *to_yuv;
+
+	/* audio: the resampler follows the input frames' configuration */
 	SwrContext *swr;
+	AVFrame *aconf; /* the output side: stereo float at 48 kHz */
+	bool swr_ready;
+	AVChannelLayout swr_layout;
+	int swr_format, swr_rate;
 	AVAudioFifo *fifo;
 	AVFrame *aframe;
-	int64_t apts;
+	int64_t apts;       /* samples given to the encoder */
+	int64_t aresampled; /* samples out of the resampler */
+
+	/* the timeline: seconds from the start, only ever moving forward */
+	double fps, step; /* the guessed frame rate and one frame of it */
+	bool discont;     /* the format has timestamp discontinuities (TS) */
+	bool have_last;
+	double last_sec, ts_offset, video_end;
+	bool rebase_logged;
+
+	/* the budget a source may use, from its headers and the limits */
+	double header_duration; /* 0 when unknown */
+	double time_budget;     /* seconds of timeline */
+	double fps_budget;      /* frames per second of timeline */
+	long long frames;       /* pictures decoded */
+	long long max_frames;   /* tc_decode_head stops here; 0: never */
+
 	struct rend r[TC_MAX_OUTPUTS];
 	size_t n;
-	double duration, thumb_at;
+	double thumb_at;
 	bool thumb_done;
 	const char *thumb_path;
-	tc_progress_fn progress;
-	void *ud;
+	const struct tc_hooks *hooks;
 	int last_pct;
 	AVPacket *pkt;
 };
@@ -86,6 +175,101 @@ static int even(double v)
 	int i = (int)lround(v);
 
 	return i < 2 ? 2 : i & ~1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Reasons                                                                   */
+/* ------------------------------------------------------------------------ */
+
+static int refuse(struct tc *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Writes the user's reason (the first one wins) and answers TC_EREFUSED. */
+static int refuse(struct tc *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (t->reason && t->reason->len == 0) {
+		va_start(ap, fmt);
+		buf_vprintf(t->reason, fmt, ap);
+		va_end(ap);
+	}
+	return TC_EREFUSED;
+}
+
+/* "6 hours", "90 minutes", "1 second" */
+static void say_seconds(char *out, size_t n, double s)
+{
+	const char *unit = "second";
+	double v;
+
+	s = s > 1e12 ? 1e12 : s;
+	if (s >= 7200) {
+		v = round(s / 3600);
+		unit = "hour";
+	} else if (s >= 120) {
+		v = round(s / 60);
+		unit = "minute";
+	} else {
+		v = round(s);
+	}
+	snprintf(out, n, "%.0f %s%s", v, unit, v == 1 ? "" : "s");
+}
+
+static int refuse_format(struct tc *t, const AVInputFormat *f)
+{
+	static const struct {
+		const char *names, *what;
+	} known[] = {
+	    {"hls", "an HLS playlist"},    {"dash", "a DASH manifest"},
+	    {"concat", "a concat list"},   {"image2,image2pipe", "an image sequence"},
+	    {"mp3", "an MP3 audio file"},  {"wav,w64", "a WAV audio file"},
+	    {"flac", "a FLAC audio file"}, {"ogg", "an Ogg file"},
+	    {"flv", "a Flash video"},      {"mpeg,mpegvideo", "an MPEG program stream"},
+	    {"gif", "a GIF image"},        {"ffmetadata", "an FFmpeg metadata file"},
+	    {"tty", "a text file"},
+	};
+	const char *what = NULL;
+
+	for (size_t i = 0; i < VP_ARRAY_LEN(known) && !what; i++)
+		if (av_match_list(f->name, known[i].names, ',') > 0)
+			what = known[i].what;
+	if (!what && strstr(f->name, "_pipe"))
+		what = "an image";
+	if (what)
+		return refuse(t, "the file is %s (%s), which is not a supported video format", what,
+		              f->name);
+	return refuse(
+	    t, "the file is in the format \"%s\" (%s), which is not a supported video format",
+	    f->long_name ? f->long_name : f->name, f->name);
+}
+
+/* The picture size against the limits (the headers' or a decoded frame's). */
+static int check_picture(struct tc *t, int w, int h)
+{
+	if (w > t->lim->max_side)
+		return refuse(t, "the picture is %d pixels wide; the limit is %ld", w,
+		              t->lim->max_side);
+	if (h > t->lim->max_side)
+		return refuse(t, "the picture is %d pixels tall; the limit is %ld", h,
+		              t->lim->max_side);
+	if ((long long)w * h > t->lim->max_pixels)
+		return refuse(
+		    t, "the picture is %dx%d (%.1f megapixels); the limit is %.1f megapixels", w, h,
+		    (double)w * h / 1e6, (double)t->lim->max_pixels / 1e6);
+	return 0;
+}
+
+/* The decoded timeline against the budget from the headers and the limits. */
+static int refuse_timeline(struct tc *t, const char *what)
+{
+	char s[64];
+
+	if (t->header_duration > 0 && t->time_budget < (double)t->lim->max_duration) {
+		say_seconds(s, sizeof(s), t->header_duration);
+		return refuse(t, "the file holds more %s than its header says (%s)", what, s);
+	}
+	say_seconds(s, sizeof(s), (double)t->lim->max_duration);
+	return refuse(t, "the %s runs longer than the limit of %s", what, s);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -228,7 +412,7 @@ static int open_rendition(struct tc *t, struct rend *r, const struct tc_output *
 		r->ast->time_base = t->aenc->time_base;
 	}
 	if (fps > max_fps)
-		r->interval = (double)t->vtb.den / ((double)t->vtb.num * max_fps);
+		r->interval = 1.0 / max_fps;
 	if (!(r->frame = av_frame_alloc()))
 		return AVERROR(ENOMEM);
 	r->frame->format = AV_PIX_FMT_YUV420P;
@@ -267,11 +451,6 @@ static int open_audio_encoder(struct tc *t)
 	t->aenc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER; /* MP4 wants it */
 	if ((ret = av_channel_layout_copy(&t->aenc->ch_layout, &stereo)) < 0 ||
 	    (ret = avcodec_open2(t->aenc, aac, NULL)) < 0)
-		return ret;
-	if ((ret = swr_alloc_set_opts2(&t->swr, &stereo, AV_SAMPLE_FMT_FLTP, AUDIO_RATE,
-	                               &t->adec->ch_layout, t->adec->sample_fmt,
-	                               t->adec->sample_rate, 0, NULL)) < 0 ||
-	    (ret = swr_init(t->swr)) < 0)
 		return ret;
 	if (!(t->fifo = av_audio_fifo_alloc(AV_SAMPLE_FMT_FLTP, 2, 4096)) ||
 	    !(t->aframe = av_frame_alloc()))
@@ -338,75 +517,6 @@ end:
 	return ret;
 }
 
-static int on_video_frame(struct tc *t, AVFrame *f)
-{
-	int64_t pts = f->best_effort_timestamp;
-	AVFrame *src = f;
-	int ret;
-
-	if (pts == AV_NOPTS_VALUE)
-		pts = 0;
-	pts -= t->vstart;
-	if (pts < 0)
-		pts = 0;
-	if (t->rotation) {
-		/* rotate in yuv420p at the source size, then feed the rungs */
-		if (!(t->to_yuv = sws_getCachedContext(t->to_yuv, f->width, f->height, f->format,
-		                                       f->width, f->height, AV_PIX_FMT_YUV420P,
-		                                       SWS_BICUBIC, NULL, NULL, NULL)))
-			return AVERROR(EINVAL);
-		if (!t->yuv || t->yuv->width != f->width || t->yuv->height != f->height) {
-			av_frame_free(&t->yuv);
-			if (!(t->yuv = av_frame_alloc()))
-				return AVERROR(ENOMEM);
-			t->yuv->format = AV_PIX_FMT_YUV420P;
-			t->yuv->width = f->width;
-			t->yuv->height = f->height;
-			if ((ret = av_frame_get_buffer(t->yuv, 0)) < 0)
-				return ret;
-		}
-		if ((ret = av_frame_make_writable(t->yuv)) < 0 ||
-		    (ret = sws_scale_frame(t->to_yuv, t->yuv, f)) < 0 ||
-		    (ret = rotate_frame(t, t->yuv, &src)) < 0)
-			return ret;
-	}
-	if (!t->thumb_done && pts * av_q2d(t->vtb) >= t->thumb_at &&
-	    (ret = write_thumbnail(t, src)) < 0)
-		return ret;
-	for (size_t i = 0; i < t->n; i++) {
-		struct rend *r = &t->r[i];
-
-		if (r->interval > 0) {
-			if ((double)pts + 0.5 < r->next)
-				continue;
-			r->next += r->interval;
-			if (r->next <= (double)pts)
-				r->next = (double)pts + r->interval;
-		}
-		if (!(r->sws = sws_getCachedContext(
-		          r->sws, src->width, src->height, src->format, r->venc->width,
-		          r->venc->height, AV_PIX_FMT_YUV420P, SWS_BICUBIC, NULL, NULL, NULL)))
-			return AVERROR(EINVAL);
-		if ((ret = av_frame_make_writable(r->frame)) < 0 ||
-		    (ret = sws_scale_frame(r->sws, r->frame, src)) < 0)
-			return ret;
-		r->frame->pts = av_rescale_q(pts, t->vtb, r->venc->time_base);
-		if ((ret = write_packets(t, r, r->venc, r->vst, r->frame)) < 0)
-			return ret;
-	}
-	if (t->progress && t->duration > 0) {
-		int pct = (int)(100.0 * pts * av_q2d(t->vtb) / t->duration);
-
-		pct = pct > 99 ? 99 : pct;
-		if (pct != t->last_pct) {
-			t->last_pct = pct;
-			if (!t->progress(t->ud, pct))
-				return AVERROR_EXIT;
-		}
-	}
-	return 0;
-}
-
 /* Encodes whole 1024-sample frames from the FIFO (and the rest, at the end). */
 static int drain_fifo(struct tc *t, bool final)
 {
@@ -431,63 +541,6 @@ static int drain_fifo(struct tc *t, bool final)
 			return ret;
 	}
 	return 0;
-}
-
-static int on_audio_frame(struct tc *t, const AVFrame *f)
-{
-	uint8_t **samples = NULL;
-	int out = swr_get_out_samples(t->swr, f ? f->nb_samples : 0), ret;
-
-	if (out <= 0)
-		return 0;
-	if ((ret = av_samples_alloc_array_and_samples(&samples, NULL, 2, out, AV_SAMPLE_FMT_FLTP,
-	                                              0)) < 0)
-		return ret;
-	ret = swr_convert(t->swr, samples, out, f ? (const uint8_t **)f->extended_data : NULL,
-	                  f ? f->nb_samples : 0);
-	if (ret > 0)
-		ret = av_audio_fifo_write(t->fifo, (void **)samples, ret);
-	av_freep(&samples[0]);
-	av_freep(&samples);
-	return ret < 0 ? ret : drain_fifo(t, false);
-}
-
-static int decode(struct tc *t, AVCodecContext *dec, const AVPacket *pkt, bool video)
-{
-	int ret = avcodec_send_packet(dec, pkt);
-
-	if (ret < 0 && ret != AVERROR_EOF)
-		return ret;
-	for (;;) {
-		ret = avcodec_receive_frame(dec, t->dec);
-		if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
-			return 0;
-		if (ret < 0)
-			return ret;
-		ret = video ? on_video_frame(t, t->dec) : on_audio_frame(t, t->dec);
-		av_frame_unref(t->dec);
-		if (ret < 0)
-			return ret;
-	}
-}
-
-/* ------------------------------------------------------------------------ */
-/* The whole job                                                             */
-/* ------------------------------------------------------------------------ */
-
-static int open_decoder(AVStream *st, AVCodecContext **out)
-{
-	const AVCodec *c = avcodec_find_decoder(st->codecpar->codec_id);
-	int ret;
-
-	if (!c)
-		return AVERROR_DECODER_NOT_FOUND;
-	if (!(*out = avcodec_alloc_context3(c)))
-		return AVERROR(ENOMEM);
-	if ((ret = avcodec_parameters_to_context(*out, st->codecpar)) < 0)
-		return ret;
-	(*out)->pkt_timebase = st->time_base;
-	return avcodec_open2(*out, c, NULL);
 }
 
 /* The stream's display matrix: FFmpeg 6.1 moved stream side data into the
@@ -567,154 +620,546 @@ static int max_fps_for(const struct tc_rung *ladder, size_t n, const struct tc_o
 	return ladder[n - 1].max_fps;
 }
 
-vp_res tc_transcode(const char *in_path, const char *out_dir, const struct tc_rung *ladder,
-                    size_t n_rungs, tc_progress_fn progress, void *ud, struct tc_result *res,
-                    buf *reason)
+/* Puts a decoded picture on the timeline: seconds from the stream's start
+ * that only move forward. A timestamp that goes backwards or repeats (files
+ * cut and glued together, a broken muxer) continues one frame after the last
+ * picture, as players show such frames; in formats with discontinuities
+ * (MPEG-TS) a jump forward of more than 10 s does too, as the ffmpeg tool's
+ * dts_delta_threshold does. A picture without a timestamp is the next frame. */
+static double timeline(struct tc *t, const AVFrame *f)
 {
-	struct tc t;
-	const char *why = NULL;
-	AVStream *vs;
-	int ret, w, h, fps, decoded_ok = 0;
-	vp_res r = VP_INTERNAL;
+	int64_t pts = f->best_effort_timestamp;
+	double sec = NAN;
 
-	memset(&t, 0, sizeof(t));
-	memset(res, 0, sizeof(*res));
-	t.progress = progress;
-	t.ud = ud;
-	t.last_pct = -1;
-	snprintf(res->thumbnail, sizeof(res->thumbnail), "%s/thumb.jpg", out_dir);
-	t.thumb_path = res->thumbnail;
-	if (!(t.pkt = av_packet_alloc()) || !(t.dec = av_frame_alloc())) {
-		r = VP_NOMEM;
-		goto end;
-	}
-	if (avformat_open_input(&t.ic, in_path, NULL, NULL) < 0 ||
-	    avformat_find_stream_info(t.ic, NULL) < 0) {
-		why =
-		    "the file is not a video we can read (unknown format, or damaged or truncated)";
-		goto invalid;
-	}
-	t.vidx = av_find_best_stream(t.ic, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
-	if (t.vidx < 0 || (t.ic->streams[t.vidx]->disposition & AV_DISPOSITION_ATTACHED_PIC)) {
-		why = "the file has no video stream";
-		goto invalid;
-	}
-	vs = t.ic->streams[t.vidx];
-	if (open_decoder(vs, &t.vdec) < 0 || t.vdec->width <= 0 || t.vdec->height <= 0) {
-		why = "the video's format is not supported";
-		goto invalid;
-	}
-	t.aidx = av_find_best_stream(t.ic, AVMEDIA_TYPE_AUDIO, -1, t.vidx, NULL, 0);
-	if (t.aidx >= 0 && open_decoder(t.ic->streams[t.aidx], &t.adec) < 0)
-		t.aidx = -1; /* an audio track we cannot decode: keep the picture */
-	t.vtb = vs->time_base;
-	t.vstart = vs->start_time == AV_NOPTS_VALUE ? 0 : vs->start_time;
-	t.rotation = stream_rotation(vs);
-	t.duration = t.ic->duration > 0 ? (double)t.ic->duration / AV_TIME_BASE : 0;
-	t.thumb_at = t.duration * 0.10;
-	w = t.rotation % 180 ? t.vdec->height : t.vdec->width;
-	h = t.rotation % 180 ? t.vdec->width : t.vdec->height;
-	{
-		AVRational fr = av_guess_frame_rate(t.ic, vs, NULL);
+	if (pts != AV_NOPTS_VALUE)
+		sec = ((double)pts - (double)t->vstart) * av_q2d(t->vtb) + t->ts_offset;
+	if (!isfinite(sec)) {
+		sec = t->have_last ? t->last_sec + t->step : 0;
+	} else if (!t->have_last) {
+		sec = sec < 0 ? 0 : sec;
+	} else if (sec <= t->last_sec || (t->discont && sec > t->last_sec + t->step + 10)) {
+		double next = t->last_sec + t->step;
 
-		fps = fr.num > 0 && fr.den > 0 ? (int)lround(av_q2d(fr)) : 30;
-		fps = fps < 1 ? 1 : fps;
-	}
-	res->width = w;
-	res->height = h;
-	snprintf(res->video_codec, sizeof(res->video_codec), "%s",
-	         avcodec_get_name(vs->codecpar->codec_id));
-	if (t.aidx >= 0) {
-		snprintf(res->audio_codec, sizeof(res->audio_codec), "%s",
-		         avcodec_get_name(t.ic->streams[t.aidx]->codecpar->codec_id));
-		if ((ret = open_audio_encoder(&t)) < 0)
-			goto fail;
-	}
-	plan_outputs(&t, ladder, n_rungs, w, h, out_dir, res);
-	for (size_t i = 0; i < t.n; i++)
-		if ((ret = open_rendition(&t, &t.r[i], &res->out[i], fps,
-		                          max_fps_for(ladder, n_rungs, &res->out[i]))) < 0)
-			goto fail;
+		if (!t->rebase_logged) {
+			char from[32], to[32];
 
-	while ((ret = av_read_frame(t.ic, t.pkt)) >= 0) {
-		if (t.pkt->stream_index == t.vidx)
-			ret = decode(&t, t.vdec, t.pkt, true);
-		else if (t.pkt->stream_index == t.aidx)
-			ret = decode(&t, t.adec, t.pkt, false);
-		av_packet_unref(t.pkt);
-		if (ret == AVERROR_EXIT)
-			goto stopped;
-		if (ret == AVERROR_INVALIDDATA) {
-			ret = 0; /* one damaged packet: carry on, as players do */
-			continue;
+			snprintf(from, sizeof(from), "%.3f", sec);
+			snprintf(to, sizeof(to), "%.3f", next);
+			log_event(LOG_INFO, "timestamps_rebased", "from", from, "to", to, LOG_END);
+			t->rebase_logged = true;
 		}
-		if (ret < 0)
-			goto fail;
-		decoded_ok = 1;
+		t->ts_offset += next - sec;
+		sec = next;
 	}
-	if (ret != AVERROR_EOF) {
-		why = "the file is damaged or truncated";
-		goto invalid;
-	}
-	if ((ret = decode(&t, t.vdec, NULL, true)) < 0)
-		goto fail;
-	if (t.adec) {
-		if ((ret = decode(&t, t.adec, NULL, false)) < 0 ||
-		    (ret = on_audio_frame(&t, NULL)) < 0 || (ret = drain_fifo(&t, true)) < 0 ||
-		    (ret = write_audio(&t, NULL)) < 0)
-			goto fail;
-	}
-	if (!decoded_ok || ENCODED_FRAMES(t.r[0].venc) == 0) {
-		why = "no picture could be decoded from the file";
-		goto invalid;
-	}
-	for (size_t i = 0; i < t.n; i++) {
-		struct stat st;
+	t->have_last = true;
+	t->last_sec = sec;
+	return sec;
+}
 
-		if ((ret = write_packets(&t, &t.r[i], t.r[i].venc, t.r[i].vst, NULL)) < 0 ||
-		    (ret = av_write_trailer(t.r[i].oc)) < 0)
-			goto fail;
-		t.r[i].started = false;
-		if (stat(res->out[i].path, &st) == 0)
-			res->out[i].size = (long long)st.st_size;
-	}
-	if (!t.thumb_done && t.r[0].frame && (ret = write_thumbnail(&t, t.r[0].frame)) < 0)
-		goto fail;
-	{
-		struct stat st;
+static void report_progress(struct tc *t, double sec, int *stop)
+{
+	double p = -1;
+	int pct;
 
-		if (stat(res->thumbnail, &st) == 0)
-			res->thumbnail_size = (long long)st.st_size;
-	}
-	if (t.duration <= 0)
-		t.duration = (double)t.apts / AUDIO_RATE;
-	res->duration = t.duration;
-	if (progress)
-		progress(ud, 100);
-	r = VP_OK;
-	goto end;
-stopped:
-	r = VP_CONFLICT;
-	goto end;
-invalid:
-	buf_adds(reason, why);
-	r = VP_INVALID;
-	goto end;
-fail : {
-	char e[AV_ERROR_MAX_STRING_SIZE];
+	*stop = 0;
+	if (!t->hooks || !t->hooks->progress)
+		return;
+	if (t->header_duration > 0) {
+		p = 100.0 * sec / t->header_duration;
+	} else {
+		int64_t size = avio_size(t->ic->pb), at = avio_tell(t->ic->pb);
 
-	av_strerror(ret, e, sizeof(e));
-	log_event(LOG_ERROR, "transcode", "error", e, LOG_END);
-	if (ret == AVERROR(ENOMEM))
-		r = VP_NOMEM;
-	else if (ret == AVERROR_INVALIDDATA || ret == AVERROR_DECODER_NOT_FOUND) {
-		buf_adds(reason, "the video could not be decoded");
-		r = VP_INVALID;
+		if (size > 0 && at >= 0)
+			p = 100.0 * (double)at / (double)size;
+	}
+	/* in double and clamped before the conversion: a lying header must not
+	 * overflow an int */
+	pct = !(p >= 0) ? 0 : p > 99 ? 99 : (int)p;
+	if (pct != t->last_pct) {
+		t->last_pct = pct;
+		if (!t->hooks->progress(t->hooks->ud, pct))
+			*stop = 1;
 	}
 }
-end:
+
+static int on_video_frame(struct tc *t, AVFrame *f)
+{
+	AVFrame *src = f;
+	double sec;
+	int ret, stop;
+
+	if ((ret = check_picture(t, f->width, f->height)) < 0)
+		return ret;
+	sec = timeline(t, f);
+	t->frames++;
+	if (sec > t->time_budget)
+		return refuse_timeline(t, "video");
+	if ((double)t->frames > (sec + 1) * t->fps_budget * 2 + 300)
+		return refuse(t,
+		              "the file holds more frames than its duration and frame rate allow "
+		              "(%lld frames in %.0f seconds)",
+		              t->frames, sec);
+	if (sec + t->step > t->video_end)
+		t->video_end = sec + t->step;
+	if (t->rotation) {
+		/* rotate in yuv420p at the source size, then feed the rungs */
+		if (!(t->to_yuv = sws_getCachedContext(t->to_yuv, f->width, f->height, f->format,
+		                                       f->width, f->height, AV_PIX_FMT_YUV420P,
+		                                       SWS_BICUBIC, NULL, NULL, NULL)))
+			return AVERROR(EINVAL);
+		if (!t->yuv || t->yuv->width != f->width || t->yuv->height != f->height) {
+			av_frame_free(&t->yuv);
+			if (!(t->yuv = av_frame_alloc()))
+				return AVERROR(ENOMEM);
+			t->yuv->format = AV_PIX_FMT_YUV420P;
+			t->yuv->width = f->width;
+			t->yuv->height = f->height;
+			if ((ret = av_frame_get_buffer(t->yuv, 0)) < 0)
+				return ret;
+		}
+		if ((ret = av_frame_make_writable(t->yuv)) < 0 ||
+		    (ret = sws_scale_frame(t->to_yuv, t->yuv, f)) < 0 ||
+		    (ret = rotate_frame(t, t->yuv, &src)) < 0)
+			return ret;
+	}
+	if (t->thumb_path && !t->thumb_done && sec >= t->thumb_at &&
+	    (ret = write_thumbnail(t, src)) < 0)
+		return ret;
+	for (size_t i = 0; i < t->n; i++) {
+		struct rend *r = &t->r[i];
+		int64_t pts;
+
+		if (r->interval > 0) {
+			if (sec + 0.001 < r->next)
+				continue;
+			r->next += r->interval;
+			if (r->next <= sec)
+				r->next = sec + r->interval;
+		}
+		if (!(r->sws = sws_getCachedContext(
+		          r->sws, src->width, src->height, src->format, r->venc->width,
+		          r->venc->height, AV_PIX_FMT_YUV420P, SWS_BICUBIC, NULL, NULL, NULL)))
+			return AVERROR(EINVAL);
+		if ((ret = av_frame_make_writable(r->frame)) < 0 ||
+		    (ret = sws_scale_frame(r->sws, r->frame, src)) < 0)
+			return ret;
+		/* the encoder's clock (1/90000) must strictly increase even when
+		 * two pictures are closer than one of its ticks */
+		pts = llrint(sec * 90000);
+		if (r->frames && pts <= r->last_pts)
+			pts = r->last_pts + 1;
+		r->frame->pts = r->last_pts = pts;
+		r->frames++;
+		if ((ret = write_packets(t, r, r->venc, r->vst, r->frame)) < 0)
+			return ret;
+	}
+	report_progress(t, sec, &stop);
+	if (stop)
+		return AVERROR_EXIT;
+	if (t->max_frames && t->frames >= t->max_frames)
+		return TC_EENOUGH;
+	return 0;
+}
+
+/* A frame swresample can take, or a refusal; an unspecified channel order
+ * becomes the default layout for its channel count. */
+static int audio_frame_ok(struct tc *t, AVFrame *f)
+{
+	int ch = f->ch_layout.nb_channels;
+
+	if (ch < 1 || ch > AUDIO_MAX_CHANNELS || f->sample_rate < AUDIO_MIN_RATE ||
+	    f->sample_rate > AUDIO_MAX_RATE || f->nb_samples < 0)
+		return refuse(
+		    t,
+		    "the audio changes to a form that cannot be converted (%d channels at %d Hz)",
+		    ch, f->sample_rate);
+	if (f->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC) {
+		av_channel_layout_uninit(&f->ch_layout);
+		av_channel_layout_default(&f->ch_layout, ch);
+	}
+	return 0;
+}
+
+/* Resampled samples: counted against the budget, then queued for the
+ * encoder (tc_decode_head has none and drops them). */
+static int take_samples(struct tc *t, AVFrame *out)
+{
+	t->aresampled += out->nb_samples;
+	if ((double)t->aresampled / AUDIO_RATE > t->time_budget + 5)
+		return refuse_timeline(t, "audio");
+	if (!t->fifo)
+		return 0;
+	if (av_audio_fifo_write(t->fifo, (void **)out->extended_data, out->nb_samples) <
+	    out->nb_samples)
+		return AVERROR(ENOMEM);
+	return drain_fifo(t, false);
+}
+
+/* Resamples f (NULL: what the resampler still holds) to stereo float at
+ * 48 kHz. The resampler is configured from the frame itself and set up
+ * again, after draining, whenever the layout, rate or sample format changes
+ * midway (a resampler kept on its first layout reads planes a mono frame
+ * does not have). */
+static int resample(struct tc *t, AVFrame *f)
+{
+	AVFrame *out;
+	int ret;
+
+	if (f) {
+		if ((ret = audio_frame_ok(t, f)) < 0)
+			return ret;
+		if (t->swr_ready &&
+		    (f->format != t->swr_format || f->sample_rate != t->swr_rate ||
+		     av_channel_layout_compare(&f->ch_layout, &t->swr_layout) != 0)) {
+			if ((ret = resample(t, NULL)) < 0)
+				return ret;
+			t->swr_ready = false;
+		}
+		if (!t->swr_ready) {
+			av_channel_layout_uninit(&t->swr_layout);
+			if ((ret = av_channel_layout_copy(&t->swr_layout, &f->ch_layout)) < 0)
+				return ret;
+			if ((ret = swr_config_frame(t->swr, t->aconf, f)) < 0 ||
+			    (ret = swr_init(t->swr)) < 0)
+				return ret == AVERROR(ENOMEM)
+				           ? ret
+				           : refuse(t, "the audio could not be converted");
+			t->swr_format = f->format;
+			t->swr_rate = f->sample_rate;
+			t->swr_ready = true;
+		}
+	} else if (!t->swr_ready) {
+		return 0;
+	}
+	if (!(out = av_frame_alloc()))
+		return AVERROR(ENOMEM);
+	out->format = AV_SAMPLE_FMT_FLTP;
+	out->sample_rate = AUDIO_RATE;
+	if ((ret = av_channel_layout_copy(&out->ch_layout, &t->aconf->ch_layout)) >= 0 &&
+	    (ret = swr_convert_frame(t->swr, out, f)) >= 0 && out->nb_samples > 0)
+		ret = take_samples(t, out);
+	av_frame_free(&out);
+	return ret;
+}
+
+/* A decoder's error is the file's (bad media), but for memory and for one
+ * damaged packet, which the caller skips as players do. */
+static int decoder_error(struct tc *t, int err, bool video)
+{
+	if (err == AVERROR(ENOMEM) || err == AVERROR_INVALIDDATA || err == TC_EREFUSED ||
+	    err == TC_EENOUGH || err == AVERROR_EXIT)
+		return err;
+	if (video && t->vdec && check_picture(t, t->vdec->width, t->vdec->height) < 0)
+		return TC_EREFUSED;
+	return refuse(t,
+	              video ? "the video could not be decoded" : "the audio could not be decoded");
+}
+
+static int decode(struct tc *t, AVCodecContext *dec, const AVPacket *pkt, bool video)
+{
+	int ret = avcodec_send_packet(dec, pkt);
+
+	if (ret < 0 && ret != AVERROR_EOF)
+		return decoder_error(t, ret, video);
+	for (;;) {
+		ret = avcodec_receive_frame(dec, t->dec);
+		if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
+			return 0;
+		if (ret < 0)
+			return decoder_error(t, ret, video);
+		ret = video ? on_video_frame(t, t->dec) : resample(t, t->dec);
+		av_frame_unref(t->dec);
+		if (ret < 0)
+			return ret;
+	}
+}
+
+static int check_streams(struct tc *t)
+{
+	if (t->ic->nb_streams > (unsigned)t->lim->max_streams)
+		return refuse(t, "the file has %u streams; the limit is %ld", t->ic->nb_streams,
+		              t->lim->max_streams);
+	return 0;
+}
+
+/* Reads every packet of the chosen streams, decodes it and hands on what
+ * comes out; then drains the decoders and the resampler. */
+static int decode_all(struct tc *t)
+{
+	int ret;
+
+	while ((ret = av_read_frame(t->ic, t->pkt)) >= 0) {
+		if ((ret = check_streams(t)) < 0) {
+			av_packet_unref(t->pkt);
+			return ret;
+		}
+		if (t->pkt->stream_index == t->vidx)
+			ret = decode(t, t->vdec, t->pkt, true);
+		else if (t->pkt->stream_index == t->aidx)
+			ret = decode(t, t->adec, t->pkt, false);
+		av_packet_unref(t->pkt);
+		if (ret == AVERROR_INVALIDDATA)
+			continue; /* one damaged packet: carry on, as players do */
+		if (ret < 0)
+			return ret;
+	}
+	if (ret != AVERROR_EOF)
+		return ret == AVERROR(ENOMEM) || ret == AVERROR_EXIT
+		           ? ret
+		           : refuse(t, "the file is damaged or truncated");
+	if ((ret = decode(t, t->vdec, NULL, true)) < 0 && ret != AVERROR_INVALIDDATA)
+		return ret;
+	if (t->adec && (ret = decode(t, t->adec, NULL, false)) < 0 && ret != AVERROR_INVALIDDATA)
+		return ret;
+	return resample(t, NULL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The gate: what the source is, and whether it is within the limits         */
+/* ------------------------------------------------------------------------ */
+
+/* No demuxer may open anything but the source it was given: no playlist
+ * segment, manifest fragment, MOV reference or concat entry. */
+static int refuse_io_open(struct AVFormatContext *s, AVIOContext **pb, const char *url, int flags,
+                          AVDictionary **options)
+{
+	(void)s;
+	(void)url;
+	(void)flags;
+	(void)options;
+	*pb = NULL;
+	return AVERROR(EPERM);
+}
+
+/* Picture sizes the headers state, before anything is decoded. */
+static int check_stated_pictures(struct tc *t)
+{
+	int ret;
+
+	for (unsigned i = 0; i < t->ic->nb_streams; i++) {
+		const AVCodecParameters *p = t->ic->streams[i]->codecpar;
+
+		if (p->codec_type == AVMEDIA_TYPE_VIDEO &&
+		    (ret = check_picture(t, p->width, p->height)) < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* find_stream_info decodes a few frames of every stream: with the pixel
+ * limit on each decoder, a bomb's first frame is refused, not allocated. */
+static int find_stream_info(struct tc *t)
+{
+	unsigned n = t->ic->nb_streams;
+	AVDictionary **so = av_calloc(n ? n : 1, sizeof(*so));
+	char px[32];
+	int ret;
+
+	if (!so)
+		return AVERROR(ENOMEM);
+	snprintf(px, sizeof(px), "%lld", t->lim->max_pixels);
+	for (unsigned i = 0; i < n; i++) {
+		av_dict_set(&so[i], "max_pixels", px, 0);
+		av_dict_set(&so[i], "threads", "1", 0);
+	}
+	ret = avformat_find_stream_info(t->ic, so);
+	for (unsigned i = 0; i < n; i++)
+		av_dict_free(&so[i]);
+	av_free(so);
+	return ret;
+}
+
+/* Probes what the bytes are and opens them only if that is on the
+ * allow-list; checks the stream count and the stated picture sizes before
+ * and after find_stream_info. */
+static int open_source(struct tc *t, AVIOContext *pb)
+{
+	const AVInputFormat *fmt = NULL;
+	AVDictionary *opts = NULL;
+	int ret;
+
+	if ((ret = av_probe_input_buffer2(pb, &fmt, "", NULL, 0, 0)) < 0 || !fmt)
+		return ret == AVERROR(ENOMEM) ? ret : refuse(t, "%s", NOT_A_VIDEO);
+	if (av_match_list(fmt->name, TC_FORMATS, ',') <= 0)
+		return refuse_format(t, fmt);
+	if (!(t->ic = avformat_alloc_context()))
+		return AVERROR(ENOMEM);
+	t->ic->pb = pb;
+	t->ic->flags |= AVFMT_FLAG_CUSTOM_IO;
+	t->ic->io_open = refuse_io_open;
+	/* FFmpeg's own cap; our limit is checked below, where it can be named */
+	t->ic->max_streams = 1000;
+	av_dict_set(&opts, "format_whitelist", TC_FORMATS, 0);
+	av_dict_set(&opts, "codec_whitelist", TC_DECODERS, 0);
+	av_dict_set(&opts, "protocol_whitelist", "file", 0);
+	av_dict_set(&opts, "enable_drefs", "0", 0);
+	ret = avformat_open_input(&t->ic, NULL, fmt, &opts); /* frees ic on failure */
+	av_dict_free(&opts);
+	/* memory runs short here only when a header asks for over 1000 streams */
+	if (ret == AVERROR(ENOMEM))
+		return refuse(t, "the file has more than 1000 streams; the limit is %ld",
+		              t->lim->max_streams);
+	if (ret < 0)
+		return refuse(t, "%s", NOT_A_VIDEO);
+	if ((ret = check_streams(t)) < 0 || (ret = check_stated_pictures(t)) < 0)
+		return ret;
+	if ((ret = find_stream_info(t)) < 0)
+		return ret == AVERROR(ENOMEM) ? ret : refuse(t, "%s", NOT_A_VIDEO);
+	if ((ret = check_streams(t)) < 0 || (ret = check_stated_pictures(t)) < 0)
+		return ret;
+	return 0;
+}
+
+static int open_decoder(struct tc *t, AVStream *st, const AVCodec *c, AVCodecContext **out)
+{
+	AVDictionary *opts = NULL;
+	char px[32];
+	int ret;
+
+	if (!(*out = avcodec_alloc_context3(c)))
+		return AVERROR(ENOMEM);
+	if ((ret = avcodec_parameters_to_context(*out, st->codecpar)) < 0)
+		return ret;
+	(*out)->pkt_timebase = st->time_base;
+	snprintf(px, sizeof(px), "%lld", t->lim->max_pixels);
+	av_dict_set(&opts, "max_pixels", px, 0);
+	av_dict_set(&opts, "codec_whitelist", TC_DECODERS, 0);
+	ret = avcodec_open2(*out, c, &opts);
+	av_dict_free(&opts);
+	return ret;
+}
+
+static bool decoder_allowed(const AVCodec *c, const char *list)
+{
+	return c && av_match_list(c->name, list, ',') > 0;
+}
+
+static double rate_of(AVRational q)
+{
+	return q.num > 0 && q.den > 0 ? av_q2d(q) : 0;
+}
+
+/* The audio stream to keep, if any: an allowed decoder that opens, in a
+ * form the resampler takes. Anything else is dropped and the picture kept. */
+static void pick_audio(struct tc *t)
+{
+	const AVCodecParameters *p;
+	const AVCodec *c;
+
+	t->aidx = av_find_best_stream(t->ic, AVMEDIA_TYPE_AUDIO, -1, t->vidx, NULL, 0);
+	if (t->aidx < 0)
+		return;
+	p = t->ic->streams[t->aidx]->codecpar;
+	c = avcodec_find_decoder(p->codec_id);
+	if (decoder_allowed(c, TC_AUDIO_DECODERS) && p->ch_layout.nb_channels >= 1 &&
+	    p->ch_layout.nb_channels <= AUDIO_MAX_CHANNELS && p->sample_rate >= AUDIO_MIN_RATE &&
+	    p->sample_rate <= AUDIO_MAX_RATE &&
+	    open_decoder(t, t->ic->streams[t->aidx], c, &t->adec) >= 0)
+		return;
+	log_event(LOG_INFO, "audio_dropped", "codec", avcodec_get_name(p->codec_id), LOG_END);
+	avcodec_free_context(&t->adec);
+	t->aidx = -1;
+}
+
+/* The video stream (its decoder allowed and open), the audio stream, and
+ * the frame rate and duration the headers state, against the limits; sets
+ * the budget the decoding may use. */
+static int pick_streams(struct tc *t)
+{
+	const AVCodec *c;
+	AVStream *vs;
+	double avg, rfr, stated;
+	char s[64], lim[64];
+	int ret;
+
+	t->vidx = av_find_best_stream(t->ic, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
+	if (t->vidx < 0 || (t->ic->streams[t->vidx]->disposition & AV_DISPOSITION_ATTACHED_PIC))
+		return refuse(t, "the file has no video stream");
+	vs = t->ic->streams[t->vidx];
+	c = avcodec_find_decoder(vs->codecpar->codec_id);
+	if (!decoder_allowed(c, TC_VIDEO_DECODERS)) {
+		const AVCodecDescriptor *d = avcodec_descriptor_get(vs->codecpar->codec_id);
+
+		return refuse(t, "the video is encoded as %s (%s), which is not supported",
+		              d && d->long_name ? d->long_name : "an unknown codec",
+		              avcodec_get_name(vs->codecpar->codec_id));
+	}
+	if ((ret = open_decoder(t, vs, c, &t->vdec)) < 0 || t->vdec->width <= 0 ||
+	    t->vdec->height <= 0)
+		return ret == AVERROR(ENOMEM) ? ret
+		                              : refuse(t, "the video's format is not supported");
+	if ((ret = check_picture(t, t->vdec->width, t->vdec->height)) < 0)
+		return ret;
+	pick_audio(t);
+	for (unsigned i = 0; i < t->ic->nb_streams; i++)
+		if ((int)i != t->vidx && (int)i != t->aidx)
+			t->ic->streams[i]->discard = AVDISCARD_ALL;
+
+	t->vtb = vs->time_base;
+	t->vstart = vs->start_time == AV_NOPTS_VALUE ? 0 : vs->start_time;
+	t->discont = (t->ic->iformat->flags & AVFMT_TS_DISCONT) != 0;
+	if (t->ic->duration > 0)
+		t->header_duration = (double)t->ic->duration / AV_TIME_BASE;
+	else if (vs->duration > 0)
+		t->header_duration = (double)vs->duration * av_q2d(vs->time_base);
+	if (t->header_duration > (double)t->lim->max_duration) {
+		say_seconds(s, sizeof(s), t->header_duration);
+		say_seconds(lim, sizeof(lim), (double)t->lim->max_duration);
+		return refuse(t, "the file says it lasts %s; the limit is %s", s, lim);
+	}
+	t->time_budget =
+	    t->header_duration > 0 ? t->header_duration * 1.5 + 30 : (double)t->lim->max_duration;
+	if (t->time_budget > (double)t->lim->max_duration)
+		t->time_budget = (double)t->lim->max_duration;
+
+	/* the stated rate is the average where the headers have one (a variable
+	 * rate's "real" base rate can be far above it) */
+	avg = rate_of(vs->avg_frame_rate);
+	rfr = rate_of(vs->r_frame_rate);
+	stated = avg > 0 ? avg : rfr;
+	if (stated > (double)t->lim->max_fps + 0.5)
+		return refuse(t, "the frame rate is %.0f fps; the limit is %ld fps", stated,
+		              t->lim->max_fps);
+	t->fps = rate_of(av_guess_frame_rate(t->ic, vs, NULL));
+	t->fps = t->fps >= 1 ? t->fps : stated >= 1 ? stated : 30;
+	t->fps = t->fps > (double)t->lim->max_fps ? (double)t->lim->max_fps : t->fps;
+	t->step = 1.0 / t->fps;
+	t->fps_budget = fmax(fmax(avg, rfr), t->fps);
+	t->fps_budget =
+	    t->fps_budget > (double)t->lim->max_fps ? (double)t->lim->max_fps : t->fps_budget;
+	t->rotation = stream_rotation(vs);
+	if (t->aidx >= 0) {
+		AVChannelLayout stereo = AV_CHANNEL_LAYOUT_STEREO;
+
+		if (!(t->swr = swr_alloc()) || !(t->aconf = av_frame_alloc()))
+			return AVERROR(ENOMEM);
+		t->aconf->format = AV_SAMPLE_FMT_FLTP;
+		t->aconf->sample_rate = AUDIO_RATE;
+		if ((ret = av_channel_layout_copy(&t->aconf->ch_layout, &stereo)) < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The whole job                                                             */
+/* ------------------------------------------------------------------------ */
+
+static void tc_init(struct tc *t, const struct tc_limits *lim, const struct tc_hooks *hooks,
+                    buf *reason)
+{
+	memset(t, 0, sizeof(*t));
+	t->lim = lim;
+	t->hooks = hooks;
+	t->reason = reason;
+	t->last_pct = -1;
+	t->vidx = t->aidx = -1;
+}
+
+static void tc_free(struct tc *t)
+{
 	for (size_t i = 0; i < TC_MAX_OUTPUTS; i++) {
-		struct rend *rd = &t.r[i];
+		struct rend *rd = &t->r[i];
 
 		if (rd->oc) {
 			if (rd->started)
@@ -726,18 +1171,155 @@ end:
 		sws_freeContext(rd->sws);
 		av_frame_free(&rd->frame);
 	}
-	avcodec_free_context(&t.vdec);
-	avcodec_free_context(&t.adec);
-	avcodec_free_context(&t.aenc);
-	avformat_close_input(&t.ic);
-	sws_freeContext(t.to_yuv);
-	swr_free(&t.swr);
-	if (t.fifo)
-		av_audio_fifo_free(t.fifo);
-	av_frame_free(&t.aframe);
-	av_frame_free(&t.dec);
-	av_frame_free(&t.rot);
-	av_frame_free(&t.yuv);
-	av_packet_free(&t.pkt);
-	return r;
+	avcodec_free_context(&t->vdec);
+	avcodec_free_context(&t->adec);
+	avcodec_free_context(&t->aenc);
+	avformat_close_input(&t->ic); /* custom I/O: the pb is not closed */
+	avio_closep(&t->own_pb);
+	sws_freeContext(t->to_yuv);
+	swr_free(&t->swr);
+	av_channel_layout_uninit(&t->swr_layout);
+	av_frame_free(&t->aconf);
+	if (t->fifo)
+		av_audio_fifo_free(t->fifo);
+	av_frame_free(&t->aframe);
+	av_frame_free(&t->dec);
+	av_frame_free(&t->rot);
+	av_frame_free(&t->yuv);
+	av_packet_free(&t->pkt);
+}
+
+/* An AVERROR (or a refusal) as the one result type; the machine's errors
+ * are logged here, once. */
+static vp_res tc_outcome(int ret)
+{
+	char e[AV_ERROR_MAX_STRING_SIZE];
+
+	if (ret >= 0)
+		return VP_OK;
+	if (ret == TC_EREFUSED)
+		return VP_INVALID;
+	if (ret == AVERROR_EXIT)
+		return VP_CONFLICT;
+	av_strerror(ret, e, sizeof(e));
+	log_event(LOG_ERROR, "transcode", "error", e, LOG_END);
+	return ret == AVERROR(ENOMEM) ? VP_NOMEM : VP_INTERNAL;
+}
+
+/* The renditions' files completed: encoders drained, trailers written. */
+static int finish_outputs(struct tc *t, struct tc_result *res)
+{
+	int ret;
+
+	if (t->aenc && ((ret = drain_fifo(t, true)) < 0 || (ret = write_audio(t, NULL)) < 0))
+		return ret;
+	for (size_t i = 0; i < t->n; i++) {
+		struct stat st;
+
+		if ((ret = write_packets(t, &t->r[i], t->r[i].venc, t->r[i].vst, NULL)) < 0 ||
+		    (ret = av_write_trailer(t->r[i].oc)) < 0)
+			return ret;
+		t->r[i].started = false;
+		if (stat(res->out[i].path, &st) == 0)
+			res->out[i].size = (long long)st.st_size;
+	}
+	return 0;
+}
+
+vp_res tc_transcode(const char *in_path, const char *out_dir, const struct tc_rung *ladder,
+                    size_t n_rungs, const struct tc_limits *lim, const struct tc_hooks *hooks,
+                    struct tc_result *res, buf *reason)
+{
+	struct tc t;
+	AVDictionary *o = NULL;
+	struct stat st;
+	buf url;
+	int ret, w, h, fps;
+
+	tc_init(&t, lim, hooks, reason);
+	memset(res, 0, sizeof(*res));
+	buf_init(&url, 8192);
+	snprintf(res->thumbnail, sizeof(res->thumbnail), "%s/thumb.jpg", out_dir);
+	t.thumb_path = res->thumbnail;
+	if (!(t.pkt = av_packet_alloc()) || !(t.dec = av_frame_alloc()) ||
+	    buf_printf(&url, "file:%s", in_path) != VP_OK) {
+		ret = AVERROR(ENOMEM);
+		goto end;
+	}
+	/* our own copy of the source, through the file protocol only */
+	av_dict_set(&o, "protocol_whitelist", "file", 0);
+	ret = avio_open2(&t.own_pb, buf_str(&url), AVIO_FLAG_READ, NULL, &o);
+	av_dict_free(&o);
+	if (ret < 0 || (ret = open_source(&t, t.own_pb)) < 0 || (ret = pick_streams(&t)) < 0)
+		goto end;
+	if (hooks && hooks->probed) {
+		struct tc_probe p = {t.header_duration, t.vdec->width, t.vdec->height, t.fps};
+
+		hooks->probed(hooks->ud, &p);
+	}
+	t.thumb_at = t.header_duration * 0.10;
+	w = t.rotation % 180 ? t.vdec->height : t.vdec->width;
+	h = t.rotation % 180 ? t.vdec->width : t.vdec->height;
+	fps = (int)lround(t.fps);
+	res->width = w;
+	res->height = h;
+	snprintf(res->video_codec, sizeof(res->video_codec), "%s",
+	         avcodec_get_name(t.ic->streams[t.vidx]->codecpar->codec_id));
+	if (t.aidx >= 0) {
+		snprintf(res->audio_codec, sizeof(res->audio_codec), "%s",
+		         avcodec_get_name(t.ic->streams[t.aidx]->codecpar->codec_id));
+		if ((ret = open_audio_encoder(&t)) < 0)
+			goto end;
+	}
+	plan_outputs(&t, ladder, n_rungs, w, h, out_dir, res);
+	for (size_t i = 0; i < t.n; i++)
+		if ((ret = open_rendition(&t, &t.r[i], &res->out[i], fps,
+		                          max_fps_for(ladder, n_rungs, &res->out[i]))) < 0)
+			goto end;
+	if ((ret = decode_all(&t)) < 0)
+		goto end;
+	if (t.frames == 0 || t.n == 0 || t.r[0].frames == 0) {
+		ret = refuse(&t, "no picture could be decoded from the file");
+		goto end;
+	}
+	if ((ret = finish_outputs(&t, res)) < 0)
+		goto end;
+	if (!t.thumb_done && t.r[0].frame && (ret = write_thumbnail(&t, t.r[0].frame)) < 0)
+		goto end;
+	if (stat(res->thumbnail, &st) == 0)
+		res->thumbnail_size = (long long)st.st_size;
+	/* what was decoded, not what the header says */
+	res->duration = fmax(t.video_end, (double)t.aresampled / AUDIO_RATE);
+	if (res->duration <= 0)
+		res->duration = t.header_duration;
+	if (hooks && hooks->progress)
+		hooks->progress(hooks->ud, 100);
+end:
+	tc_free(&t);
+	buf_free(&url);
+	return tc_outcome(ret);
+}
+
+vp_res tc_decode_head(struct AVIOContext *pb, const struct tc_limits *lim, int max_frames,
+                      buf *reason)
+{
+	struct tc t;
+	int ret;
+
+	tc_init(&t, lim, NULL, reason);
+	t.max_frames = max_frames > 0 ? max_frames : 1;
+	if (!(t.pkt = av_packet_alloc()) || !(t.dec = av_frame_alloc())) {
+		ret = AVERROR(ENOMEM);
+		goto end;
+	}
+	if ((ret = open_source(&t, pb)) < 0 || (ret = pick_streams(&t)) < 0)
+		goto end;
+	ret = decode_all(&t);
+	if (ret == TC_EENOUGH)
+		ret = 0;
+	if (ret == 0 && t.frames == 0)
+		ret = refuse(&t, "no picture could be decoded from the file");
+end:
+	tc_free(&t);
+	return tc_outcome(ret);
 }

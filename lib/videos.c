@@ -1,5 +1,6 @@
 /*
- * videos.c — the videos routes' SQL and answers (see videos.h).
+ * videos.c — the videos routes' SQL and answers (see videos.h), and the
+ * maintenance job's one write to a video (a dead-lettered job).
  */
 #include "videos.h"
 
@@ -313,4 +314,22 @@ end:
 	PQclear(res);
 	PQclear(keys);
 	return r;
+}
+
+vp_res videos_fail_unfinished(const char *id, const char *reason, bool *changed)
+{
+	const char *p[2] = {id, reason};
+	PGresult *res;
+	vp_res r;
+
+	*changed = false;
+	if (!http_is_uuid(id))
+		return VP_NOT_FOUND;
+	if ((r = db_exec("UPDATE videos SET status = 'failed', error = $2, progress = 0, "
+	                 "updated_at = now() WHERE id = $1 AND status IN ('queued', 'processing')",
+	                 2, p, &res)) != VP_OK)
+		return r;
+	*changed = !strcmp(PQcmdTuples(res), "1");
+	PQclear(res);
+	return VP_OK;
 }

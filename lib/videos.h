@@ -1,6 +1,7 @@
 /*
  * videos.h — the videos routes' reads and writes. All of the videos and
- * renditions SQL of the API lives here.
+ * renditions SQL of the API (and of the maintenance job) lives here; the
+ * worker's own steps are in worker/worker.c.
  *
  * A <video> answer carries pre-signed GET URLs (PLAYBACK_URL_TTL) for each
  * rendition and the thumbnail once the video is ready, null before. Lists
@@ -11,6 +12,7 @@
 #define VP_VIDEOS_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 
 #include "buf.h"
 #include "cfg.h"
@@ -33,5 +35,10 @@ vp_res videos_rename(const char *uid, const char *id, const char *title);
  * upload still in progress, the storage upload. Storage first: if storage
  * is down nothing is deleted (VP_UNAVAILABLE). */
 vp_res videos_delete(const struct cfg *cfg, const char *uid, const char *id);
+
+/* Marks the video failed with reason if it is still queued or processing
+ * (for the maintenance job, when its queue message was dead-lettered).
+ * *changed says whether it was; a video gone, ready or failed is left. */
+vp_res videos_fail_unfinished(const char *id, const char *reason, bool *changed);
 
 #endif

@@ -357,7 +357,9 @@ RATE_LIMIT_LOGIN_FAILURES RATE_LIMIT_LOGIN_FAILURES_WINDOW RATE_LIMIT_API
 RATE_LIMIT_API_WINDOW RATE_LIMIT_UPLOADS RATE_LIMIT_UPLOADS_WINDOW
 S3_LIST_PARTS_PAGE_SIZE S3_MULTIPART_THRESHOLD MAX_UPLOAD_BYTES UPLOAD_PART_SIZE PART_URL_TTL UPLOAD_TTL
 MAX_ACTIVE_UPLOADS PLAYBACK_URL_TTL TRUSTED_PROXIES SUPERVISE_INTERVAL WORKER_COUNT
-WORKER_VISIBILITY_TIMEOUT WORKER_MAX_RECEIVES WORKER_WAIT_SECONDS"
+WORKER_VISIBILITY_TIMEOUT WORKER_MAX_RECEIVES WORKER_WAIT_SECONDS WORKER_MEMORY_MB
+WORKER_CPU_SECONDS WORKER_CPU_PER_SECOND MEDIA_MAX_PIXELS MEDIA_MAX_SIDE MEDIA_MAX_FPS
+MEDIA_MAX_DURATION MEDIA_MAX_STREAMS"
 S3_FORCE_PATH_STYLE=true
 : "${LOG_LEVEL:=info}"
 
@@ -427,12 +429,19 @@ stop_web() {
 }
 
 # -------------------------------------------------------- worker supervisor --
+# The workers' job folders go to the stack's own temporary folder
+# (var/.../tmp), so a test can tell what its workers left behind from what
+# another stack's did.
 start_supervisor() {
 	[ -x "$ROOT/worker/vidpipe-maint" ] || die "the worker programs are not built (run make)"
 	alive "$RUN/worker-supervisor.pid" && return 0
 	started worker
+	mkdir -p "$VAR/tmp"
+	chown "$SVC_USER" "$VAR/tmp"
+	chmod 700 "$VAR/tmp"
 	(
 		for n in $RESPONDER_ENV; do [ -n "${!n:-}" ] && export "$n=${!n}"; done
+		export TMPDIR=$VAR/tmp
 		svc_daemon "$RUN/worker-supervisor.pid" "$LOG/worker.log" "$ROOT/stack/supervise.sh" "$RUN"
 	)
 }
@@ -474,6 +483,7 @@ write_env() {
 		JWT_ACCESS_SECRET=$JWT_ACCESS_SECRET
 		JWT_REFRESH_SECRET=$JWT_REFRESH_SECRET
 		WORKER_PID_FILE=$RUN/worker-supervisor.pid
+		WORKER_TMPDIR=$VAR/tmp
 		VAR_DIR=$VAR
 		REDIS_PORT=$REDIS_PORT
 		STACK_PORTS="$(port_owners | cut -d' ' -f1 | tr '\n' ' ' | sed 's/ $//')"

@@ -3,31 +3,55 @@
  *
  *   vidpipe-worker                      run until SIGTERM (cron + flock keep it up)
  *   vidpipe-worker --once               take at most one job, then exit
- *   vidpipe-worker --transcode IN DIR   transcode a local file (no queue, no
- *                                       storage; for benchmarks and debugging)
+ *   vidpipe-worker --transcode IN DIR   transcode a local file in this process
+ *                                       (no queue, no storage, no child; for
+ *                                       benchmarks and debugging)
  *
  * A job: long-poll SQS (20 s), read {"type","video_id","bucket","key"}, skip
  * work for a video that is gone, ready or failed (delete the message), mark
- * it processing, stream the raw object into a private temporary folder,
- * transcode (lib/transcode.c), upload the renditions and the thumbnail, record
- * them and `ready` in one transaction, and only then delete the message.
- * While it works, the progress callback writes `progress` (at most every 2 s)
- * and extends the message's visibility, so a long job is not handed to a
- * second worker. A file that is not a playable video fails the video with a
- * reason and deletes the message; a storage or database failure leaves the
- * message to come back (SQS moves it to the dead-letter queue after
- * maxReceiveCount receives, and the last attempt marks the video failed).
+ * it processing (log `job_start`), stream the raw object into a private
+ * folder named for this worker's pid (vidpipe-job-<pid>-XXXXXX, so the next
+ * worker to start removes the folders of a worker that was killed), and
+ * transcode it in a child process (lib/sandbox.h) with memory and CPU limits:
+ * the file is hostile until proven otherwise, and a crash, a runaway
+ * allocation or an endless loop must cost one attempt, never this process.
+ * The child reports over a pipe; its result is checked field by field and
+ * the files are opened by names this process makes. Then upload the
+ * renditions and the thumbnail, record them and `ready` in one transaction,
+ * and only then delete the message.
+ *
+ * While the child works this process keeps a clock, not the child's
+ * progress: every tick it honours SIGTERM (kill the child, hand the message
+ * back at once: visibility 0), extends the message's visibility every third
+ * of WORKER_VISIBILITY_TIMEOUT, writes progress, and looks at the video's
+ * row, so a video deleted meanwhile cancels the job within seconds. A child
+ * past its wall-clock bound (twice its CPU budget, plus 10 s) is killed.
+ *
+ * Failure classes:
+ *   bad media (VP_INVALID: not a video, not an allowed format, over a
+ *     limit) → the video fails with the reason at once, message deleted;
+ *   the child crashed or hit a limit (signal, CPU, wall clock, memory) →
+ *     logged with the signal; the message comes back in 5 s; the last of
+ *     WORKER_MAX_RECEIVES attempts fails the video with a reason and deletes
+ *     the message;
+ *   transient (storage, database, queue) → the message comes back in 5 s;
+ *     the last attempt marks the video failed and SQS moves the message to
+ *     the dead-letter queue, which vidpipe-maint drains (a video whose
+ *     message is dead-lettered ends failed even when this process could not
+ *     say so).
  * Object keys are deterministic, so a job taken over after a crash
  * overwrites the same objects and the transaction replaces the rows: one set
- * of renditions. SIGTERM stops the transcode and hands the message back
- * (visibility 0) at once.
+ * of renditions.
  */
 #include <curl/curl.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libavutil/log.h>
 #include <libpq-fe.h>
+#include <math.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +66,7 @@
 #include "../lib/json.h"
 #include "../lib/log.h"
 #include "../lib/s3.h"
+#include "../lib/sandbox.h"
 #include "../lib/sqs.h"
 #include "../lib/transcode.h"
 
@@ -53,16 +78,36 @@ static void on_term(int sig)
 	stopping = 1;
 }
 
+struct settings {
+	long visibility; /* seconds the message is hidden for */
+	long max_receives;
+	long wait_s;
+	long memory_mb; /* the child's address space */
+	long cpu_base;  /* CPU seconds every transcode may use ... */
+	long cpu_per_s; /* ... plus this many per second of video */
+	struct tc_limits lim;
+};
+
 struct job {
 	const struct cfg *cfg;
+	const struct settings *set;
 	char video_id[37];
 	char user_id[37];
 	char bucket[256];
 	char key[1024];
 	struct sqs_message msg;
-	long visibility; /* seconds the message is hidden for */
-	time_t last_progress, last_extend;
+	char dir[4096]; /* the job's folder; "" until made */
+	double last_extend, last_check;
+	int pct, pct_written;
 };
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* ------------------------------------------------------------------------ */
 /* Database steps                                                            */
@@ -154,31 +199,47 @@ end:
 }
 
 /* ------------------------------------------------------------------------ */
-/* Progress and heartbeat                                                    */
+/* The clock                                                                 */
 /* ------------------------------------------------------------------------ */
 
-static bool on_progress(void *ud, int pct)
+/* Keeps the message hidden while we work: extended every third of the
+ * visibility timeout, whatever the work is doing. */
+static void keep_hidden(struct job *j)
 {
-	struct job *j = ud;
-	time_t now = time(NULL);
+	double now = now_s();
 
-	if (stopping)
+	if (j->msg.receipt && now - j->last_extend >= (double)j->set->visibility / 3) {
+		if (sqs_change_visibility(j->cfg, j->cfg->sqs_queue_url, j->msg.receipt,
+		                          (int)j->set->visibility) == VP_OK)
+			j->last_extend = now;
+	}
+}
+
+/* One tick of the clock while the child works: keeps the message hidden,
+ * and every 2 s writes progress and looks at the video's row. false when
+ * the video was deleted (or finished elsewhere) meanwhile. */
+static bool heartbeat(struct job *j)
+{
+	double now = now_s();
+	char status[16];
+	vp_res r;
+
+	keep_hidden(j);
+	if (now - j->last_check < 2)
+		return true;
+	j->last_check = now;
+	r = video_state(j, status);
+	if (r == VP_NOT_FOUND || (r == VP_OK && strcmp(status, "processing") != 0))
 		return false;
-	if (j->cfg && now - j->last_progress >= 2) {
+	if (r == VP_OK && j->pct != j->pct_written) {
 		char p[8];
 
-		snprintf(p, sizeof(p), "%d", pct);
-		video_set(j->video_id,
-		          "UPDATE videos SET progress = $2::smallint, updated_at = now() "
-		          "WHERE id = $1 AND status = 'processing'",
-		          p);
-		j->last_progress = now;
-	}
-	/* keep the message hidden while we work: extend at a third of the way */
-	if (j->cfg && j->msg.receipt && now - j->last_extend >= j->visibility / 3) {
-		if (sqs_change_visibility(j->cfg, j->cfg->sqs_queue_url, j->msg.receipt,
-		                          (int)j->visibility) == VP_OK)
-			j->last_extend = now;
+		snprintf(p, sizeof(p), "%d", j->pct);
+		if (video_set(j->video_id,
+		              "UPDATE videos SET progress = $2::smallint, updated_at = now() "
+		              "WHERE id = $1 AND status = 'processing'",
+		              p) == VP_OK)
+			j->pct_written = j->pct;
 	}
 	return true;
 }
@@ -194,10 +255,31 @@ static const char *tmp_dir(void)
 	return t && *t ? t : "/tmp";
 }
 
-static void remove_tree(const char *dir);
+static void remove_tree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char p[4200];
 
-/* Job folders of workers that no longer run (killed with -9, or the machine
- * stopped) are removed when a worker starts. */
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		if (e->d_type == DT_DIR)
+			remove_tree(p);
+		else
+			unlink(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+/* Job folders are vidpipe-job-<pid>-XXXXXX: those of workers that no longer
+ * run (killed with -9, or the machine stopped) are removed when a worker
+ * starts. A pid that is alive again as another process keeps its folder
+ * until that process ends: safe, never wrong. */
 static void sweep_stale_jobs(void)
 {
 	DIR *d = opendir(tmp_dir());
@@ -224,43 +306,313 @@ static void sweep_stale_jobs(void)
 	closedir(d);
 }
 
-static void remove_tree(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char p[4200];
-
-	if (!d)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		if (e->d_type == DT_DIR)
-			remove_tree(p);
-		else
-			unlink(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
+/* Uploads a file the child wrote: a regular file, never through a link
+ * (the child is not trusted to have made what it says). *size: its bytes. */
 static vp_res upload_file(const struct cfg *cfg, const char *path, const char *key,
-                          const char *type)
+                          const char *type, long long *size)
 {
-	FILE *f = fopen(path, "rb");
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
+	FILE *f;
 	vp_res r;
 
-	if (!f)
+	if (fd < 0)
 		return VP_INTERNAL;
-	if (fstat(fileno(f), &st) != 0) {
-		fclose(f);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !(f = fdopen(fd, "rb"))) {
+		close(fd);
 		return VP_INTERNAL;
 	}
+	*size = (long long)st.st_size;
 	r = s3_put_file(cfg, cfg->s3_bucket_processed, key, type, f, (long long)st.st_size);
 	fclose(f);
 	return r;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The child: one transcode under limits, reported over the pipe            */
+/* ------------------------------------------------------------------------ */
+
+enum { MSG_PROBED = 1, MSG_PROGRESS, MSG_RESULT };
+
+/* One message from the child; every field is checked before use. */
+struct child_msg {
+	int32_t kind;
+	int32_t percent; /* MSG_PROGRESS */
+	double duration; /* MSG_PROBED: the header's; MSG_RESULT: as decoded */
+	int32_t res;     /* MSG_RESULT: a vp_res */
+	char reason[256];
+	int32_t width, height;
+	char video_codec[32], audio_codec[32];
+	uint32_t n;
+	struct {
+		char name[16];
+		int32_t width, height;
+		int64_t bitrate;
+	} out[TC_MAX_OUTPUTS];
+};
+
+/* CPU seconds a transcode of a video of duration seconds may use (a
+ * duration the headers do not state counts as the longest allowed). */
+static long cpu_budget(const struct settings *s, double duration)
+{
+	double d = isfinite(duration) && duration > 0 ? duration : (double)s->lim.max_duration;
+
+	d = d > (double)s->lim.max_duration ? (double)s->lim.max_duration : d;
+	return s->cpu_base + (long)ceil((double)s->cpu_per_s * d);
+}
+
+struct child_job {
+	const struct settings *set;
+	const char *src, *outdir;
+	int fd;
+};
+
+static void child_probed(void *ud, const struct tc_probe *p)
+{
+	struct child_job *c = ud;
+	struct child_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.kind = MSG_PROBED;
+	m.duration = p->duration;
+	sandbox_set_cpu(cpu_budget(c->set, p->duration));
+	sandbox_send(c->fd, &m, sizeof(m));
+}
+
+static bool child_progress(void *ud, int percent)
+{
+	struct child_job *c = ud;
+	struct child_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.kind = MSG_PROGRESS;
+	m.percent = percent;
+	sandbox_send(c->fd, &m, sizeof(m));
+	return true;
+}
+
+/* The child needs no secret: the environment (database and storage
+ * credentials, token keys) is wiped from its memory before it decodes. */
+static void scrub_environment(void)
+{
+	extern char **environ;
+
+	for (char **e = environ; e && *e; e++)
+		explicit_bzero(*e, strlen(*e));
+}
+
+static int transcode_child(int fd, void *arg)
+{
+	struct child_job *c = arg;
+	struct tc_hooks hooks = {child_probed, child_progress, c};
+	struct tc_result res;
+	struct child_msg m;
+	buf reason;
+	vp_res r;
+
+	c->fd = fd;
+	scrub_environment();
+	buf_init(&reason, 1024);
+	r = tc_transcode(c->src, c->outdir, tc_default_ladder, VP_ARRAY_LEN(tc_default_ladder),
+	                 &c->set->lim, &hooks, &res, &reason);
+	if (r != VP_OK && r != VP_CONFLICT && sandbox_near_memory_limit())
+		r = VP_NOMEM; /* whatever the libraries made of a failed allocation */
+	memset(&m, 0, sizeof(m));
+	m.kind = MSG_RESULT;
+	m.res = (int32_t)r;
+	snprintf(m.reason, sizeof(m.reason), "%s", buf_str(&reason));
+	buf_free(&reason);
+	if (r == VP_OK) {
+		m.duration = res.duration;
+		m.width = res.width;
+		m.height = res.height;
+		snprintf(m.video_codec, sizeof(m.video_codec), "%s", res.video_codec);
+		snprintf(m.audio_codec, sizeof(m.audio_codec), "%s", res.audio_codec);
+		m.n = (uint32_t)res.n;
+		for (size_t i = 0; i < res.n; i++) {
+			snprintf(m.out[i].name, sizeof(m.out[i].name), "%s", res.out[i].name);
+			m.out[i].width = res.out[i].width;
+			m.out[i].height = res.out[i].height;
+			m.out[i].bitrate = res.out[i].bitrate;
+		}
+	}
+	return sandbox_send(fd, &m, sizeof(m)) == VP_OK ? 0 : 1;
+}
+
+static bool str_in(const char *s, size_t cap, const char *allowed)
+{
+	const char *nul = memchr(s, '\0', cap);
+
+	return nul && strspn(s, allowed) == (size_t)(nul - s);
+}
+
+static bool side_ok(int32_t v, long max)
+{
+	return v >= 1 && v <= max;
+}
+
+/* A result from the child, checked, as a tc_result whose paths this
+ * process makes from the rendition names (digits and a "p"). */
+static bool child_result(const struct child_msg *m, const struct job *j, struct tc_result *res)
+{
+	static const char *const digits = "0123456789";
+	long max = j->set->lim.max_side;
+
+	memset(res, 0, sizeof(*res));
+	if (m->n < 1 || m->n > TC_MAX_OUTPUTS || !isfinite(m->duration) || m->duration < 0 ||
+	    m->duration > 2.0 * (double)j->set->lim.max_duration + 60 || !side_ok(m->width, max) ||
+	    !side_ok(m->height, max) ||
+	    !str_in(m->video_codec, sizeof(m->video_codec),
+	            "abcdefghijklmnopqrstuvwxyz0123456789_") ||
+	    !str_in(m->audio_codec, sizeof(m->audio_codec),
+	            "abcdefghijklmnopqrstuvwxyz0123456789_") ||
+	    !m->video_codec[0])
+		return false;
+	res->duration = m->duration;
+	res->width = m->width;
+	res->height = m->height;
+	memcpy(res->video_codec, m->video_codec, sizeof(res->video_codec));
+	memcpy(res->audio_codec, m->audio_codec, sizeof(res->audio_codec));
+	for (uint32_t i = 0; i < m->n; i++) {
+		const char *name = m->out[i].name;
+		size_t len = strnlen(name, sizeof(m->out[i].name));
+
+		if (len < 2 || len > 6 || name[len - 1] != 'p' || strspn(name, digits) != len - 1 ||
+		    !side_ok(m->out[i].width, max) || !side_ok(m->out[i].height, max) ||
+		    m->out[i].bitrate < 1 || m->out[i].bitrate > 1000000000)
+			return false;
+		for (uint32_t k = 0; k < i; k++)
+			if (!strcmp(res->out[k].name, name))
+				return false;
+		memcpy(res->out[i].name, name, len + 1);
+		res->out[i].width = m->out[i].width;
+		res->out[i].height = m->out[i].height;
+		res->out[i].bitrate = (long)m->out[i].bitrate;
+		snprintf(res->out[i].path, sizeof(res->out[i].path), "%s/out/%s.mp4", j->dir, name);
+	}
+	res->n = m->n;
+	snprintf(res->thumbnail, sizeof(res->thumbnail), "%s/out/thumb.jpg", j->dir);
+	return true;
+}
+
+/* A reason from the child is shown to users: printable ASCII only. */
+static bool child_reason(const struct child_msg *m)
+{
+	const char *nul = memchr(m->reason, '\0', sizeof(m->reason));
+
+	if (!nul || nul == m->reason)
+		return false;
+	for (const char *p = m->reason; p < nul; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			return false;
+	return true;
+}
+
+/* How a transcode in the child ended. */
+enum child_end {
+	C_DONE,      /* a result: see res */
+	C_INVALID,   /* bad media: reason */
+	C_CRASHED,   /* a signal, no result, or a malformed one */
+	C_CPU,       /* over its CPU budget or its wall-clock bound */
+	C_MEMORY,    /* out of its address space */
+	C_INTERNAL,  /* the transcoder's own failure */
+	C_CANCELLED, /* the video was deleted meanwhile */
+	C_STOPPED    /* SIGTERM */
+};
+
+struct child_report {
+	struct tc_result res;
+	char reason[256];
+};
+
+static void log_child(const struct job *j, const char *event, const char *key, const char *value)
+{
+	char attempt[24];
+
+	snprintf(attempt, sizeof(attempt), "%ld", j->msg.receive_count);
+	log_event(LOG_WARN, event, "video", j->video_id, key, value, "attempt", attempt, LOG_END);
+}
+
+/* Runs the transcode in a child and keeps the clock until it ends. */
+static enum child_end run_child(struct job *j, const char *src, struct child_report *rep)
+{
+	struct child_job cj = {j->set, src, NULL, -1};
+	struct sandbox_limits lim = {(long long)j->set->memory_mb << 20, j->set->cpu_base,
+	                             cpu_budget(j->set, 0)};
+	struct sandbox sb;
+	struct sandbox_exit ex;
+	struct child_msg m, last;
+	char outdir[4200];
+	double start = now_s(), deadline = start + 2.0 * (double)j->set->cpu_base + 10;
+	bool have = false, timed_out = false;
+	enum child_end end = C_CRASHED;
+
+	memset(rep, 0, sizeof(*rep));
+	memset(&last, 0, sizeof(last));
+	snprintf(outdir, sizeof(outdir), "%s/out", j->dir);
+	cj.outdir = outdir;
+	if (sandbox_start(&sb, &lim, transcode_child, &cj) != VP_OK)
+		return C_INTERNAL;
+	for (;;) {
+		bool got;
+
+		if (sandbox_recv(&sb, &m, sizeof(m), 500, &got) != VP_OK)
+			break; /* the child closed its end: it is done */
+		if (got && m.kind == MSG_PROBED)
+			deadline = start + 2.0 * (double)cpu_budget(j->set, m.duration) + 10;
+		else if (got && m.kind == MSG_PROGRESS && m.percent >= 0 && m.percent <= 100)
+			j->pct = m.percent;
+		else if (got && m.kind == MSG_RESULT) {
+			last = m;
+			have = true;
+		}
+		if (stopping) {
+			end = C_STOPPED;
+			break;
+		}
+		if (!heartbeat(j)) {
+			end = C_CANCELLED;
+			break;
+		}
+		if (now_s() > deadline) {
+			timed_out = true;
+			break;
+		}
+	}
+	if (stopping || end == C_CANCELLED || timed_out)
+		sandbox_kill(&sb);
+	sandbox_wait(&sb, 2000, &ex);
+	if (stopping)
+		return C_STOPPED;
+	if (end == C_CANCELLED)
+		return C_CANCELLED;
+	if (timed_out) {
+		log_child(j, "job_child_limit", "limit", "wall_clock");
+		return C_CPU;
+	}
+	if (ex.signal) {
+		log_child(j, "job_child_died", "signal", sandbox_signal_name(ex.signal));
+		return ex.signal == SIGXCPU || ex.signal == SIGKILL ? C_CPU : C_CRASHED;
+	}
+	if (!have || ex.code != 0) {
+		log_child(j, "job_child_died", "signal", "none");
+		return C_CRASHED;
+	}
+	switch ((vp_res)last.res) {
+	case VP_OK:
+		if (!child_result(&last, j, &rep->res))
+			break;
+		return C_DONE;
+	case VP_INVALID:
+		if (!child_reason(&last))
+			break;
+		memcpy(rep->reason, last.reason, sizeof(rep->reason));
+		return C_INVALID;
+	case VP_NOMEM: log_child(j, "job_child_limit", "limit", "memory"); return C_MEMORY;
+	default: return C_INTERNAL;
+	}
+	log_child(j, "job_child_died", "signal", "malformed result");
+	return C_CRASHED;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -269,25 +621,77 @@ static vp_res upload_file(const struct cfg *cfg, const char *path, const char *k
 
 enum outcome { DONE, RETRY, STOPPED };
 
-static enum outcome run_job(struct job *j, long max_receives)
+/* The reason a video fails with when its last attempt ended this way. */
+static const char *last_attempt_reason(enum child_end e)
+{
+	switch (e) {
+	case C_CRASHED:
+		return "the video could not be processed: the transcoder failed on it at every "
+		       "attempt";
+	case C_CPU:
+		return "the video could not be processed: it needs more processing time than its "
+		       "length allows";
+	case C_MEMORY:
+		return "the video could not be processed: it needs more memory than the transcoder "
+		       "may use";
+	default: return "the video could not be processed; please try again later";
+	}
+}
+
+/* Uploads the renditions and the thumbnail and records them. */
+static enum outcome publish(struct job *j, struct tc_result *res, vp_res *r)
 {
 	const struct cfg *cfg = j->cfg;
-	char tmpl[4096], src[4200], outdir[4200], status[16] = "", thumb_key[1100];
-	char keys[TC_MAX_OUTPUTS][1100];
-	struct tc_result res;
+	char keys[TC_MAX_OUTPUTS][1100], thumb_key[1100];
+	long long size;
+
+	for (size_t i = 0; i < res->n; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "processed/%s/%s/%s.mp4", j->user_id,
+		         j->video_id, res->out[i].name);
+		keep_hidden(j);
+		if ((*r = upload_file(cfg, res->out[i].path, keys[i], "video/mp4",
+		                      &res->out[i].size)) != VP_OK)
+			return RETRY;
+	}
+	snprintf(thumb_key, sizeof(thumb_key), "processed/%s/%s/thumb.jpg", j->user_id,
+	         j->video_id);
+	keep_hidden(j);
+	if ((*r = upload_file(cfg, res->thumbnail, thumb_key, "image/jpeg", &size)) != VP_OK)
+		return RETRY;
+	*r = video_record(j, res, keys, thumb_key);
+	if (*r == VP_NOT_FOUND) {
+		/* deleted while we worked: take our objects away again */
+		const char *all[TC_MAX_OUTPUTS + 1];
+
+		for (size_t i = 0; i < res->n; i++)
+			all[i] = keys[i];
+		all[res->n] = thumb_key;
+		s3_delete_objects(cfg, cfg->s3_bucket_processed, all, res->n + 1);
+		return DONE;
+	}
+	if (*r != VP_OK)
+		return RETRY;
+	log_event(LOG_INFO, "job_done", "video", j->video_id, LOG_END);
+	return DONE;
+}
+
+static enum outcome run_job(struct job *j)
+{
+	const struct cfg *cfg = j->cfg;
+	char src[4200], outdir[4200], status[16] = "", attempt[24];
+	struct child_report rep;
+	enum child_end ce = C_INTERNAL;
 	long long size;
 	FILE *f = NULL;
-	buf reason;
 	vp_res r;
 	enum outcome o = RETRY;
 
-	buf_init(&reason, 1024);
+	j->dir[0] = '\0';
 	r = video_state(j, status);
 	if (r == VP_NOT_FOUND ||
 	    (r == VP_OK && (!strcmp(status, "ready") || !strcmp(status, "failed")))) {
 		log_event(LOG_INFO, "job_skipped", "video", j->video_id, "status",
 		          r == VP_NOT_FOUND ? "deleted" : status, LOG_END);
-		buf_free(&reason);
 		return DONE; /* a repeated message, or a video deleted meanwhile */
 	}
 	if (r != VP_OK)
@@ -298,20 +702,23 @@ static enum outcome run_job(struct job *j, long max_receives)
 	         "WHERE id = $1 AND status IN ('queued', 'processing')",
 	         NULL)) != VP_OK)
 		goto transient;
+	snprintf(attempt, sizeof(attempt), "%ld", j->msg.receive_count);
+	log_event(LOG_INFO, "job_start", "video", j->video_id, "attempt", attempt, LOG_END);
 
-	/* a private folder for the job; removed on every path below */
-	snprintf(tmpl, sizeof(tmpl), "%s/vidpipe-job-XXXXXX",
-	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(tmpl)) {
+	/* a private folder named for this worker; removed on every path below */
+	snprintf(j->dir, sizeof(j->dir), "%s/vidpipe-job-%ld-XXXXXX", tmp_dir(), (long)getpid());
+	if (!mkdtemp(j->dir)) {
+		j->dir[0] = '\0';
 		r = VP_INTERNAL;
 		goto transient;
 	}
-	snprintf(src, sizeof(src), "%s/source", tmpl);
-	snprintf(outdir, sizeof(outdir), "%s/out", tmpl);
+	snprintf(src, sizeof(src), "%s/source", j->dir);
+	snprintf(outdir, sizeof(outdir), "%s/out", j->dir);
 	if (mkdir(outdir, 0700) != 0 || !(f = fopen(src, "wb"))) {
 		r = VP_INTERNAL;
 		goto transient;
 	}
+	keep_hidden(j);
 	r = s3_get_to_file(cfg, j->bucket, j->key, f, &size);
 	fclose(f);
 	f = NULL;
@@ -323,63 +730,49 @@ static enum outcome run_job(struct job *j, long max_receives)
 	if (r != VP_OK)
 		goto transient;
 
-	r = tc_transcode(src, outdir, tc_default_ladder, 4, on_progress, j, &res, &reason);
-	if (r == VP_CONFLICT) {
+	switch ((ce = run_child(j, src, &rep))) {
+	case C_STOPPED: o = STOPPED; goto end;
+	case C_CANCELLED:
+		log_event(LOG_INFO, "job_cancelled", "video", j->video_id, LOG_END);
+		o = DONE;
+		goto end;
+	case C_INVALID:
+		log_event(LOG_INFO, "job_invalid_source", "video", j->video_id, "reason",
+		          rep.reason, LOG_END);
+		if ((r = video_fail(j->video_id, rep.reason)) != VP_OK)
+			goto transient;
+		o = DONE;
+		goto end;
+	case C_DONE: break;
+	default:
+		/* the attempt is lost; the last one says so to the user */
+		r = VP_INTERNAL;
+		if (j->msg.receive_count < j->set->max_receives)
+			goto transient;
+		if ((r = video_fail(j->video_id, last_attempt_reason(ce))) != VP_OK)
+			goto transient;
+		o = DONE;
+		goto end;
+	}
+	unlink(src); /* the raw copy is not needed while uploading */
+	if ((o = publish(j, &rep.res, &r)) == DONE)
+		goto end;
+transient:
+	if (stopping) {
 		o = STOPPED;
 		goto end;
 	}
-	if (r == VP_INVALID) {
-		log_event(LOG_INFO, "job_invalid_source", "video", j->video_id, "reason",
-		          buf_str(&reason), LOG_END);
-		if (video_fail(j->video_id, buf_str(&reason)) != VP_OK)
-			goto transient;
-		o = DONE;
-		goto end;
-	}
-	if (r != VP_OK)
-		goto transient;
-	unlink(src); /* the raw copy is not needed while uploading */
-
-	for (size_t i = 0; i < res.n; i++) {
-		snprintf(keys[i], sizeof(keys[i]), "processed/%s/%s/%s.mp4", j->user_id,
-		         j->video_id, res.out[i].name);
-		if ((r = upload_file(cfg, res.out[i].path, keys[i], "video/mp4")) != VP_OK)
-			goto transient;
-	}
-	snprintf(thumb_key, sizeof(thumb_key), "processed/%s/%s/thumb.jpg", j->user_id,
-	         j->video_id);
-	if ((r = upload_file(cfg, res.thumbnail, thumb_key, "image/jpeg")) != VP_OK)
-		goto transient;
-	r = video_record(j, &res, keys, thumb_key);
-	if (r == VP_NOT_FOUND) {
-		/* deleted while we worked: take our objects away again */
-		const char *all[TC_MAX_OUTPUTS + 1];
-
-		for (size_t i = 0; i < res.n; i++)
-			all[i] = keys[i];
-		all[res.n] = thumb_key;
-		s3_delete_objects(cfg, cfg->s3_bucket_processed, all, res.n + 1);
-		o = DONE;
-		goto end;
-	}
-	if (r != VP_OK)
-		goto transient;
-	log_event(LOG_INFO, "job_done", "video", j->video_id, LOG_END);
-	o = DONE;
-	goto end;
-transient:
 	log_event(LOG_WARN, "job_retry", "video", j->video_id, "result", vp_res_str(r), LOG_END);
-	if (j->msg.receive_count >= max_receives) {
+	if (j->msg.receive_count >= j->set->max_receives) {
 		/* the last delivery: SQS dead-letters the message after this */
-		video_fail(j->video_id, "the video could not be processed; please try again later");
+		video_fail(j->video_id, last_attempt_reason(ce));
 	}
 	o = RETRY;
 end:
 	if (f)
 		fclose(f);
-	if (tmpl[0] && strstr(tmpl, "vidpipe-job-"))
-		remove_tree(tmpl);
-	buf_free(&reason);
+	if (j->dir[0])
+		remove_tree(j->dir);
 	return o;
 }
 
@@ -406,14 +799,19 @@ static bool parse_job(struct job *j)
 
 static int transcode_local(const char *in, const char *dir)
 {
+	struct tc_limits lim;
 	struct tc_result res;
-	struct job j;
 	buf reason;
 	vp_res r;
 
-	memset(&j, 0, sizeof(j));
 	buf_init(&reason, 1024);
-	r = tc_transcode(in, dir, tc_default_ladder, 4, on_progress, &j, &res, &reason);
+	if (tc_limits_load(&lim, &reason) != VP_OK) {
+		fprintf(stderr, "vidpipe-worker: %s\n", buf_str(&reason));
+		buf_free(&reason);
+		return 1;
+	}
+	r = tc_transcode(in, dir, tc_default_ladder, VP_ARRAY_LEN(tc_default_ladder), &lim, NULL,
+	                 &res, &reason);
 	if (r != VP_OK) {
 		fprintf(stderr, "vidpipe-worker: %s: %s\n", vp_res_str(r), buf_str(&reason));
 		buf_free(&reason);
@@ -427,11 +825,25 @@ static int transcode_local(const char *in, const char *dir)
 	return 0;
 }
 
+static vp_res load_settings(struct settings *s, buf *err)
+{
+	vp_res r;
+
+	if ((r = cfg_long("WORKER_VISIBILITY_TIMEOUT", 120, 10, 43200, &s->visibility, err)) ||
+	    (r = cfg_long("WORKER_MAX_RECEIVES", 5, 1, 1000, &s->max_receives, err)) ||
+	    (r = cfg_long("WORKER_WAIT_SECONDS", 20, 1, 20, &s->wait_s, err)) ||
+	    (r = cfg_long("WORKER_MEMORY_MB", 3072, 256, 1L << 20, &s->memory_mb, err)) ||
+	    (r = cfg_long("WORKER_CPU_SECONDS", 60, 1, 86400, &s->cpu_base, err)) ||
+	    (r = cfg_long("WORKER_CPU_PER_SECOND", 10, 0, 1000, &s->cpu_per_s, err)))
+		return r;
+	return tc_limits_load(&s->lim, err);
+}
+
 int main(int argc, char **argv)
 {
 	struct sigaction sa;
+	struct settings set;
 	struct cfg cfg;
-	long visibility, max_receives, wait_s;
 	bool once = argc > 1 && !strcmp(argv[1], "--once");
 	buf err;
 
@@ -444,10 +856,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	buf_init(&err, 1024);
-	if (cfg_load(&cfg, &err) != VP_OK ||
-	    cfg_long("WORKER_VISIBILITY_TIMEOUT", 120, 10, 43200, &visibility, &err) != VP_OK ||
-	    cfg_long("WORKER_MAX_RECEIVES", 5, 1, 1000, &max_receives, &err) != VP_OK ||
-	    cfg_long("WORKER_WAIT_SECONDS", 20, 1, 20, &wait_s, &err) != VP_OK) {
+	if (cfg_load(&cfg, &err) != VP_OK || load_settings(&set, &err) != VP_OK) {
 		log_event(LOG_ERROR, "config", "error", buf_str(&err), LOG_END);
 		buf_free(&err);
 		return 1;
@@ -466,11 +875,13 @@ int main(int argc, char **argv)
 
 		memset(&j, 0, sizeof(j));
 		j.cfg = &cfg;
-		j.visibility = visibility;
-		r = sqs_receive(&cfg, cfg.sqs_queue_url, (int)wait_s, (int)visibility, &j.msg,
-		                &got);
+		j.set = &set;
+		j.pct_written = -1;
+		r = sqs_receive(&cfg, cfg.sqs_queue_url, (int)set.wait_s, (int)set.visibility,
+		                &j.msg, &got);
 		if (r != VP_OK) {
-			sleep(2); /* the queue is down: try again, gently */
+			if (!stopping)
+				sleep(2); /* the queue is down: try again, gently */
 			continue;
 		}
 		if (!got) {
@@ -478,20 +889,26 @@ int main(int argc, char **argv)
 				break;
 			continue;
 		}
-		j.last_extend = time(NULL);
+		j.last_extend = now_s();
 		if (!parse_job(&j)) {
 			log_event(LOG_WARN, "job_malformed", LOG_END);
 			sqs_delete(&cfg, cfg.sqs_queue_url, j.msg.receipt);
 			sqs_message_free(&j.msg);
 			continue;
 		}
-		o = run_job(&j, max_receives);
-		if (o == DONE)
+		o = run_job(&j);
+		if (o == DONE) {
 			sqs_delete(&cfg, cfg.sqs_queue_url, j.msg.receipt);
-		else if (o == STOPPED)
-			sqs_change_visibility(&cfg, cfg.sqs_queue_url, j.msg.receipt, 0);
-		else /* RETRY: back soon, not at once */
+		} else if (o == STOPPED) {
+			/* SIGTERM: hand the message back at once (the abort flag
+			 * must not cut this call short) */
+			aws_set_abort_flag(NULL);
+			r = sqs_change_visibility(&cfg, cfg.sqs_queue_url, j.msg.receipt, 0);
+			log_event(LOG_INFO, "job_handed_back", "video", j.video_id, "result",
+			          vp_res_str(r), LOG_END);
+		} else { /* RETRY: back soon, not at once */
 			sqs_change_visibility(&cfg, cfg.sqs_queue_url, j.msg.receipt, 5);
+		}
 		sqs_message_free(&j.msg);
 		if (once)
 			break;

@@ -28,21 +28,6 @@ setup() {
 	login
 }
 
-# wait_video STATUS [SECONDS]: polls GET /videos/{VIDEO_ID} (bounded)
-wait_video() {
-	local i
-	for i in $(seq 1 $((${2:-120} * 2))); do
-		api GET "/videos/$VIDEO_ID" -H "Authorization: Bearer $TOKEN"
-		case $(jq -r .video.status <<<"$BODY") in
-		"$1") return 0 ;;
-		ready | failed) break ;;
-		esac
-		sleep 0.5
-	done
-	echo "video is $(jq -r .video.status <<<"$BODY"), not $1: $BODY" >&2
-	return 1
-}
-
 duration_of() { ffprobe -v error -show_entries format=duration -of csv=p=0 "$1"; }
 
 # check_renditions SOURCE WANT_AUDIO: every rendition is H.264 (High), never
@@ -167,36 +152,63 @@ check_renditions() {
 	[ "$(psql_value "select count(*) from renditions where video_id = '$VIDEO_ID'")" = 1 ]
 }
 
-@test "a worker killed mid-transcode: the job comes back and ends ready with one set of renditions" {
+@test "a worker killed mid-transcode: its transcode dies with it, the job comes back and ends ready with one set of renditions, the next worker sweeps its folder" {
 	ffmpeg -v error -y -f lavfi -i testsrc2=size=1280x720:rate=30 -t 20 -c:v libx264 -preset ultrafast \
 		"$BATS_TEST_TMPDIR/long.mp4"
 	upload_whole "$BATS_TEST_TMPDIR/long.mp4"
 	wait_video processing 60
-	killed=$(pgrep -f "^$ROOT/worker/vidpipe-worker" | head -n 1)
+	killed=$(worker_pids | head -n 1)
 	[ -n "$killed" ]
+	# it is working on the job: its folder is there, and its transcoding child
+	for i in $(seq 1 100); do [ -n "$(job_folders "$killed")" ] && [ -n "$(pgrep -P "$killed")" ] && break; sleep 0.1; done
+	[ -n "$(job_folders "$killed")" ]
+	child=$(pgrep -P "$killed")
+	[ -n "$child" ]
 	kill -KILL "$killed"
-	# the supervisor starts a new worker; the message reappears after the
-	# visibility timeout (10 s in the test stack) and is done again
+	# the child does not outlive it (gone, or a zombie for init to reap)
+	for i in $(seq 1 50); do
+		st=$(awk '{print $3}' "/proc/$child/stat" 2>/dev/null || true)
+		[ -z "$st" ] || [ "$st" = Z ] && break
+		sleep 0.1
+	done
+	[ -z "$st" ] || [ "$st" = Z ]
+	# the supervisor starts a new worker within 2 s, which removes the dead
+	# one's folder at once; the message reappears after the visibility
+	# timeout (10 s in the test stack) and is done again
+	for i in $(seq 1 100); do [ -z "$(job_folders "$killed")" ] && break; sleep 0.1; done
+	[ -z "$(job_folders "$killed")" ]
+	grep -q "\"event\":\"stale_job_removed\",\"path\":\"vidpipe-job-$killed-" "$WORKER_LOG"
 	wait_video ready 180
 	[ "$(psql_value "select count(*) from renditions where video_id = '$VIDEO_ID'")" = 3 ]
 	check_renditions "$BATS_TEST_TMPDIR/long.mp4" no
-	# the killed worker's job folder was swept by the next one
-	! ls -d /tmp/vidpipe-job-"$killed"-* 2>/dev/null
 }
 
-@test "SIGTERM hands the message back at once; the job still ends ready" {
+@test "SIGTERM hands the test's own message back at once; the job still ends ready" {
 	ffmpeg -v error -y -f lavfi -i testsrc2=size=1280x720:rate=30 -t 20 -c:v libx264 -preset ultrafast \
 		"$BATS_TEST_TMPDIR/long.mp4"
 	upload_whole "$BATS_TEST_TMPDIR/long.mp4"
 	wait_video processing 60
-	stopped=$(pgrep -f "^$ROOT/worker/vidpipe-worker" | head -n 1)
+	for i in $(seq 1 100); do [ "$(log_count job_start "$VIDEO_ID")" -ge 1 ] && break; sleep 0.1; done
+	[ "$(log_count job_start "$VIDEO_ID")" = 1 ]
+	stopped=$(worker_pids | head -n 1)
+	[ -n "$stopped" ]
+	[ -n "$(job_folders "$stopped")" ]
+	t0=$(date +%s%N)
 	kill -TERM "$stopped"
-	for i in $(seq 1 50); do pgrep -f "^$ROOT/worker/vidpipe-worker" >/dev/null || break; sleep 0.1; done
-	grep -q '"event":"stop"' "$VAR_DIR/log/worker.log"
+	for i in $(seq 1 50); do kill -0 "$stopped" 2>/dev/null || break; sleep 0.1; done
+	! kill -0 "$stopped" 2>/dev/null
+	grep -q "\"event\":\"job_handed_back\",\"video\":\"$VIDEO_ID\",\"result\":\"ok\"" "$WORKER_LOG"
+	# back at once: the next worker (up within 2 s) starts this job again well
+	# before the visibility timeout (10 s, extended every 3.3 s) would free it
+	for i in $(seq 1 150); do [ "$(log_count job_start "$VIDEO_ID")" -ge 2 ] && break; sleep 0.1; done
+	[ "$(log_count job_start "$VIDEO_ID")" = 2 ]
+	elapsed_ms=$((($(date +%s%N) - t0) / 1000000))
+	echo "# job restarted ${elapsed_ms} ms after SIGTERM" >&3
+	[ "$elapsed_ms" -lt 6000 ]
 	wait_video ready 120
 	[ "$(psql_value "select count(*) from renditions where video_id = '$VIDEO_ID'")" = 3 ]
 	# SIGTERM is a clean exit: its own job folder is gone
-	! ls -d /tmp/vidpipe-job-"$stopped"-* 2>/dev/null
+	[ -z "$(job_folders "$stopped")" ]
 }
 
 @test "rotation metadata is honoured: a 640x360 picture marked 90° becomes portrait renditions" {

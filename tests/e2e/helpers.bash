@@ -278,3 +278,68 @@ expect_json_error_answer() {
 	[ "$(header X-Content-Type-Options)" = nosniff ] || { echo "no nosniff" >&2; return 1; }
 	[[ "$(header Server)" != *[0-9]* ]] || { echo "Server: $(header Server)" >&2; return 1; }
 }
+
+# ---------------------------------------------------------------- worker --
+WORKER_LOG=$VAR_DIR/log/worker.log
+
+# wait_video STATUS [SECONDS]: polls GET /videos/{VIDEO_ID} (bounded)
+wait_video() {
+	local i
+	for i in $(seq 1 $((${2:-120} * 2))); do
+		api GET "/videos/$VIDEO_ID" -H "Authorization: Bearer $TOKEN"
+		case $(jq -r .video.status <<<"$BODY") in
+		"$1") return 0 ;;
+		ready | failed) break ;;
+		esac
+		sleep 0.5
+	done
+	echo "video is $(jq -r .video.status <<<"$BODY"), not $1: $BODY" >&2
+	return 1
+}
+
+# worker_pids: this stack's worker processes, not their transcoding
+# children (a fork carries the same command line)
+worker_pids() {
+	local p pp
+	for p in $(pgrep -f "^$ROOT/worker/vidpipe-worker"); do
+		pp=$(ps -o ppid= -p "$p" | tr -d ' ')
+		[ -n "$pp" ] || continue
+		case $(tr '\0' ' ' <"/proc/$pp/cmdline" 2>/dev/null) in
+		"$ROOT/worker/vidpipe-worker"*) ;;
+		*) echo "$p" ;;
+		esac
+	done
+}
+
+# job_folders [PID]: the job folders in the workers' temporary folder (of
+# the worker PID only, when given)
+job_folders() {
+	ls -d "$WORKER_TMPDIR/vidpipe-job-${1:+$1-}"* 2>/dev/null || true
+}
+
+# no_job_folder_left [SECONDS]: every job folder is gone (a worker removes
+# its folder just after recording the outcome: allow it a moment)
+no_job_folder_left() {
+	local i
+	for i in $(seq 1 $((${1:-10} * 10))); do
+		[ -z "$(job_folders)" ] && return 0
+		sleep 0.1
+	done
+	echo "left behind: $(job_folders)" >&2
+	return 1
+}
+
+# log_count EVENT VIDEO_ID [FILE...]: how many worker log lines of that
+# event name the video
+log_count() {
+	local ev=$1 vid=$2
+	shift 2
+	cat "${@:-$WORKER_LOG}" 2>/dev/null | grep -c "\"event\":\"$ev\",\"video\":\"$vid\"" || true
+}
+
+# processed_object_status KEY: the HTTP status of a signed GET of KEY in the
+# processed bucket (signed here, independently of lib/sigv4.c)
+processed_object_status() {
+	curl -s -o /dev/null -w '%{http_code}' \
+		"$(presign_at GET "$AWS_ENDPOINT_URL_S3/$S3_BUCKET_PROCESSED/$1" "" "$(date -u +%Y%m%dT%H%M%SZ)" 300)"
+}

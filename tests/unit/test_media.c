@@ -1,0 +1,232 @@
+/*
+ * The transcoder's gate, held to what each seed file of the media fuzz
+ * target is (tests/fuzz/make-media-corpus.sh made them with the ffmpeg tool:
+ * the oracle is how a file was made, never our own code): every clip of a
+ * supported container and codec decodes; every hostile one is refused with a
+ * reason that names what was found or the limit it is over; the files that
+ * crashed or failed the old worker (a layout change, timestamps going
+ * backwards) transcode in full. Runs from the checkout's root, as `make
+ * unit` does.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <libavformat/avformat.h>
+#include <libavutil/log.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../lib/transcode.h"
+
+#define CORPUS "tests/fuzz/corpus/media/"
+
+/* tc_decode_head over a file, through the file protocol: up to 100
+ * pictures (the header-short file needs about 60 to show its lie) */
+static vp_res head(const char *name, const struct tc_limits *lim, buf *reason)
+{
+	char path[512];
+	AVIOContext *pb = NULL;
+	vp_res r;
+
+	snprintf(path, sizeof(path), "file:" CORPUS "%s", name);
+	assert_int_equal(avio_open(&pb, path, AVIO_FLAG_READ), 0);
+	r = tc_decode_head(pb, lim, 100, reason);
+	avio_closep(&pb);
+	return r;
+}
+
+static void every_supported_clip_decodes(void **state)
+{
+	DIR *d = opendir(CORPUS);
+	struct dirent *e;
+	struct tc_limits lim;
+	int seen = 0;
+
+	(void)state;
+	assert_non_null(d);
+	tc_limits_default(&lim);
+	while ((e = readdir(d)) != NULL) {
+		buf reason;
+
+		if (strncmp(e->d_name, "good-", 5) != 0)
+			continue;
+		buf_init(&reason, 1024);
+		if (head(e->d_name, &lim, &reason) != VP_OK)
+			fail_msg("%s: %s", e->d_name, buf_str(&reason));
+		buf_free(&reason);
+		seen++;
+	}
+	closedir(d);
+	assert_true(seen >= 9);
+}
+
+static const struct {
+	const char *file, *reason;
+} hostile[] = {
+    {"hostile-hls.m3u8",
+     "the file is an HLS playlist (hls), which is not a supported video format"},
+    {"hostile-dash.mpd",
+     "the file is a DASH manifest (dash), which is not a supported video format"},
+    {"hostile-concat.txt",
+     "the file is a concat list (concat), which is not a supported video format"},
+    {"hostile-audio-only.mp3",
+     "the file is an MP3 audio file (mp3), which is not a supported video format"},
+    {"hostile-image.png", "the file is an image (png_pipe), which is not a supported video format"},
+    {"hostile-pixel-bomb.mp4",
+     "the picture is 8192x8192 (67.1 megapixels); the limit is 33.2 megapixels"},
+    {"hostile-pixel-bomb.ts",
+     "the picture is 8192x8192 (67.1 megapixels); the limit is 33.2 megapixels"},
+    {"hostile-wide-mjpeg.avi", "the picture is 30000 pixels wide; the limit is 8192"},
+    {"hostile-size-change.ts", "the picture is 9000 pixels wide; the limit is 8192"},
+    {"hostile-huge-duration.mp4", "the file says it lasts 1193 hours; the limit is 6 hours"},
+    {"hostile-header-short.mp4", "the file holds more video than its header says (1 second)"},
+    {"hostile-1000fps.mp4", "the frame rate is 1000 fps; the limit is 240 fps"},
+    {"hostile-many-streams.mkv", "the file has 21 streams; the limit is 16"},
+};
+
+static void hostile_files_are_refused_with_a_reason_that_names_it(void **state)
+{
+	struct tc_limits lim;
+
+	(void)state;
+	tc_limits_default(&lim);
+	for (size_t i = 0; i < VP_ARRAY_LEN(hostile); i++) {
+		buf reason;
+		vp_res r;
+
+		buf_init(&reason, 1024);
+		r = head(hostile[i].file, &lim, &reason);
+		if (r != VP_INVALID || strcmp(buf_str(&reason), hostile[i].reason) != 0)
+			fail_msg("%s: %s \"%s\"", hostile[i].file, vp_res_str(r), buf_str(&reason));
+		buf_free(&reason);
+	}
+}
+
+static void each_limit_is_configurable_and_named(void **state)
+{
+	struct tc_limits lim;
+	buf reason;
+
+	(void)state;
+	tc_limits_default(&lim);
+	lim.max_side = 32;
+	buf_init(&reason, 1024);
+	assert_int_equal(head("good-h264-aac.mp4", &lim, &reason), VP_INVALID);
+	assert_string_equal(buf_str(&reason), "the picture is 64 pixels wide; the limit is 32");
+	buf_reset(&reason);
+	tc_limits_default(&lim);
+	lim.max_pixels = 64 * 48 - 1;
+	assert_int_equal(head("good-h264-aac.mp4", &lim, &reason), VP_INVALID);
+	assert_string_equal(buf_str(&reason),
+	                    "the picture is 64x48 (0.0 megapixels); the limit is 0.0 megapixels");
+	buf_reset(&reason);
+	tc_limits_default(&lim);
+	lim.max_fps = 5; /* the clip is 10 fps */
+	assert_int_equal(head("good-h264-aac.mp4", &lim, &reason), VP_INVALID);
+	assert_string_equal(buf_str(&reason), "the frame rate is 10 fps; the limit is 5 fps");
+	buf_reset(&reason);
+	tc_limits_default(&lim);
+	lim.max_streams = 1; /* video and audio */
+	assert_int_equal(head("good-h264-aac.mp4", &lim, &reason), VP_INVALID);
+	assert_string_equal(buf_str(&reason), "the file has 2 streams; the limit is 1");
+	buf_reset(&reason);
+	tc_limits_default(&lim);
+	lim.max_duration = 10; /* 40 s of pictures; the header says 1 s */
+	assert_int_equal(head("hostile-header-short.mp4", &lim, &reason), VP_INVALID);
+	assert_string_equal(buf_str(&reason), "the video runs longer than the limit of 10 seconds");
+	buf_free(&reason);
+}
+
+static void limits_come_from_the_environment(void **state)
+{
+	struct tc_limits lim;
+	buf err;
+
+	(void)state;
+	buf_init(&err, 256);
+	unsetenv("MEDIA_MAX_PIXELS");
+	assert_int_equal(tc_limits_load(&lim, &err), VP_OK);
+	assert_int_equal(lim.max_pixels, 7680LL * 4320);
+	assert_int_equal(lim.max_side, 8192);
+	assert_int_equal(lim.max_fps, 240);
+	assert_int_equal(lim.max_duration, 21600);
+	assert_int_equal(lim.max_streams, 16);
+	setenv("MEDIA_MAX_DURATION", "600", 1);
+	assert_int_equal(tc_limits_load(&lim, &err), VP_OK);
+	assert_int_equal(lim.max_duration, 600);
+	setenv("MEDIA_MAX_FPS", "0", 1);
+	assert_int_equal(tc_limits_load(&lim, &err), VP_INVALID);
+	assert_non_null(strstr(buf_str(&err), "MEDIA_MAX_FPS"));
+	unsetenv("MEDIA_MAX_DURATION");
+	unsetenv("MEDIA_MAX_FPS");
+	buf_free(&err);
+}
+
+/* tc_transcode into a fresh folder; the decoded duration must be near
+ * want (the clip was made of two 0.5 s pieces) */
+static void transcode_whole(const char *name, double want)
+{
+	char dir[] = "/tmp/vidpipe-test-media-XXXXXX", path[512];
+	struct tc_limits lim;
+	struct tc_result res;
+	AVFormatContext *ic = NULL;
+	buf reason;
+	vp_res r;
+
+	assert_non_null(mkdtemp(dir));
+	tc_limits_default(&lim);
+	buf_init(&reason, 1024);
+	snprintf(path, sizeof(path), CORPUS "%s", name);
+	r = tc_transcode(path, dir, tc_default_ladder, VP_ARRAY_LEN(tc_default_ladder), &lim, NULL,
+	                 &res, &reason);
+	if (r != VP_OK)
+		fail_msg("%s: %s %s", name, vp_res_str(r), buf_str(&reason));
+	assert_true(res.n == 1 && res.out[0].size > 0 && res.thumbnail_size > 0);
+	assert_true(res.duration > want - 0.15 && res.duration < want + 0.15);
+	/* the rendition has stereo 48 kHz audio, read back with libavformat */
+	assert_int_equal(avformat_open_input(&ic, res.out[0].path, NULL, NULL), 0);
+	assert_true(avformat_find_stream_info(ic, NULL) >= 0);
+	for (unsigned i = 0; i < ic->nb_streams; i++)
+		if (ic->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO) {
+			assert_int_equal(ic->streams[i]->codecpar->ch_layout.nb_channels, 2);
+			assert_int_equal(ic->streams[i]->codecpar->sample_rate, 48000);
+		}
+	assert_true((double)ic->duration / AV_TIME_BASE > want - 0.15);
+	avformat_close_input(&ic);
+	unlink(res.out[0].path);
+	unlink(res.thumbnail);
+	rmdir(dir);
+	buf_free(&reason);
+}
+
+static void a_layout_change_midway_is_resampled(void **state)
+{
+	(void)state;
+	transcode_whole("hostile-audio-layout-change.ts", 1.0);
+}
+
+static void timestamps_going_backwards_carry_on(void **state)
+{
+	(void)state;
+	transcode_whole("hostile-timestamps-backwards.ts", 1.0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(every_supported_clip_decodes),
+	    cmocka_unit_test(hostile_files_are_refused_with_a_reason_that_names_it),
+	    cmocka_unit_test(each_limit_is_configurable_and_named),
+	    cmocka_unit_test(limits_come_from_the_environment),
+	    cmocka_unit_test(a_layout_change_midway_is_resampled),
+	    cmocka_unit_test(timestamps_going_backwards_carry_on),
+	};
+
+	av_log_set_level(AV_LOG_QUIET);
+	return cmocka_run_group_tests_name("media", tests, NULL, NULL);
+}
