@@ -2,6 +2,8 @@
 # The transcoding worker, end to end: a real upload through the API and
 # storage, the worker (run by the stack's supervisor, as cron runs it) takes
 # the job, and every rendition, fetched through its pre-signed URL, is probed.
+# e2e: one web server (the worker and storage do the work; the web server only
+# relays the API calls, and every API route is run under both elsewhere)
 
 bats_require_minimum_version 1.5.0
 load helpers

@@ -4,6 +4,8 @@
 # queue and the supervised worker. Each test asserts what a user sees — the
 # status, the reason, how soon — and that the worker is still there for the
 # next user with nothing left in its temporary folder.
+# e2e: one web server (the worker and storage do the work; the web server only
+# relays the API calls, and every API route is run under both elsewhere)
 
 bats_require_minimum_version 1.5.0
 load helpers
