@@ -127,9 +127,17 @@ frontend-test: deps
 browser: all
 	@tests/run-browser.sh
 
+# The layout is settled by clang-format 14 (Debian 12's) and the checked-in
+# .clang-format; other major versions lay some lines out otherwise, so there
+# only cppcheck runs. (FUZZ_NAME in tests/fuzz/replay.c comes from -D.)
+FORMATTED = lib/*.c lib/*.h cgi-bin/*.c tools/*.c worker/*.c tests/unit/*.c tests/integration/*.c tests/fuzz/*.c
 lint:
-	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 --suppress=missingIncludeSystem --inline-suppr -I lib lib cgi-bin tools worker tests/unit tests/integration tests/fuzz
-	clang-format --dry-run --Werror lib/*.c lib/*.h cgi-bin/*.c tools/*.c worker/*.c tests/unit/*.c tests/integration/*.c tests/fuzz/*.c
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 --suppress=missingIncludeSystem --suppress=unknownMacro:tests/fuzz/replay.c --inline-suppr -I lib lib cgi-bin tools worker tests/unit tests/integration tests/fuzz
+	@if clang-format --version | grep -q ' version 14\.'; then \
+		clang-format --dry-run --Werror $(FORMATTED); \
+	else \
+		echo "lint: layout not checked: the tree is formatted with clang-format 14, this is $$(clang-format --version)"; \
+	fi
 
 bench/presign-rate: bench/presign_rate.c $(B)/libvidpipe.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libvidpipe.a $(LDLIBS) $(AVLIBS)

@@ -214,11 +214,20 @@ check_renditions() {
 }
 
 @test "rotation metadata is honoured: a 640x360 picture marked 90° becomes portrait renditions" {
-	# FFmpeg 5.1 writes the display matrix on a stream copy, not when encoding
+	# FFmpeg 5.1 writes the display matrix on a stream copy, not when
+	# encoding; FFmpeg 6 and later (Debian 13) no longer read a "rotate" tag
+	# and take -display_rotation (counter-clockwise) instead
 	ffmpeg -v error -y -f lavfi -i testsrc2=size=640x360:rate=30 -t 2 -c:v libx264 -preset ultrafast \
 		"$BATS_TEST_TMPDIR/flat.mp4"
-	ffmpeg -v error -y -i "$BATS_TEST_TMPDIR/flat.mp4" -c copy -metadata:s:v:0 rotate=90 \
-		"$BATS_TEST_TMPDIR/rotated.mp4"
+	if ffmpeg -hide_banner -h full 2>/dev/null | grep -q -- '-display_rotation'; then
+		ffmpeg -v error -y -display_rotation:v:0 -90 -i "$BATS_TEST_TMPDIR/flat.mp4" -c copy \
+			"$BATS_TEST_TMPDIR/rotated.mp4"
+	else
+		ffmpeg -v error -y -i "$BATS_TEST_TMPDIR/flat.mp4" -c copy -metadata:s:v:0 rotate=90 \
+			"$BATS_TEST_TMPDIR/rotated.mp4"
+	fi
+	# the oracle: ffprobe reads the file as turned a quarter
+	[[ "$(ffprobe -v error -select_streams v:0 -show_entries stream_side_data=rotation -of csv=p=0 "$BATS_TEST_TMPDIR/rotated.mp4" | tr -d ',\n')" =~ ^-?90$ ]]
 	upload_whole "$BATS_TEST_TMPDIR/rotated.mp4"
 	wait_video ready
 	[ "$(jq -r .video.width <<<"$BODY")x$(jq -r .video.height <<<"$BODY")" = 360x640 ]

@@ -152,6 +152,8 @@ static void s3_put_above_the_threshold_goes_multipart(void **state)
 	struct cfg c = cfg;
 
 	(void)state;
+	assert_non_null(in);
+	assert_non_null(out);
 	c.s3_multipart_threshold = 5LL << 20;
 	for (long long i = 0; i < size; i += (long long)sizeof(a)) {
 		for (size_t k = 0; k < sizeof(a); k++)
@@ -214,6 +216,7 @@ static void s3_get_of_a_missing_object_writes_nothing(void **state)
 	long long got = -1;
 
 	(void)state;
+	assert_non_null(out);
 	assert_int_equal(
 	    s3_get_to_file(&cfg, cfg.s3_bucket_processed, "integration/none", out, &got),
 	    VP_NOT_FOUND);

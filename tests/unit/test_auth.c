@@ -98,10 +98,12 @@ static void token_tampering_is_refused(void **state)
 	buf_init(&t, 8192);
 	token_issue(&cfg, TOKEN_ACCESS, &c, now, &t);
 	s = strdup(buf_str(&t));
+	assert_non_null(s);
 	s[strlen(s) - 3] = s[strlen(s) - 3] == 'A' ? 'B' : 'A'; /* signature */
 	assert_int_equal(token_verify(&cfg, TOKEN_ACCESS, s, now, &v), VP_DENIED);
 	free(s);
 	s = strdup(buf_str(&t));
+	assert_non_null(s);
 	*strrchr(s, '.') = '\0'; /* no signature at all */
 	assert_int_equal(token_verify(&cfg, TOKEN_ACCESS, s, now, &v), VP_DENIED);
 	free(s);
