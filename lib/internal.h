@@ -10,8 +10,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "s3.h"
 #include "vp.h"
+
+/* json.c: n bytes of a body json_parse_request() has scanned, with every
+ * character above U+007F written as its \u escape (where json-c's strict
+ * mode refuses such bytes, json.c hands json-c this instead). */
+vp_res json_escape_non_ascii(const char *s, size_t n, buf *out);
 
 /* http.c: an X-Request-Id a client sent is echoed only when this holds
  * (1..64 of A-Z a-z 0-9 - _ .). */

@@ -8,6 +8,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "buf.h"
+#include "internal.h"
+
 /* ------------------------------------------------------------------------ */
 /* Strict text                                                               */
 /* ------------------------------------------------------------------------ */
@@ -177,6 +180,71 @@ static enum lex json_lexically_strict(const char *s, size_t n)
 	return LEX_OK;
 }
 
+/*
+ * json-c 0.18 (Debian 13's) in strict mode refuses every byte above 0x7F
+ * inside a string (json-c issue #892: a signed-char comparison). Where the
+ * json-c at hand does, the body is handed over with each such character
+ * written as its \u escape (a surrogate pair above U+FFFF), which json-c
+ * turns back into the very same UTF-8; json_lexically_strict() has already
+ * proved that text well-formed, and that no such byte stands outside a
+ * string.
+ */
+static bool has_high_bytes(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return true;
+	return false;
+}
+
+static bool strict_refuses_utf8(void)
+{
+	static int refuses = -1;
+
+	if (refuses < 0) {
+		static const char probe[] = "[\"\xc3\xa9\"]";
+		struct json_tokener *tok = json_tokener_new();
+		struct json_object *o = NULL;
+
+		if (!tok)
+			return false; /* asked again next time */
+		json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+		o = json_tokener_parse_ex(tok, probe, (int)sizeof(probe) - 1);
+		refuses = o == NULL;
+		json_object_put(o);
+		json_tokener_free(tok);
+	}
+	return refuses == 1;
+}
+
+vp_res json_escape_non_ascii(const char *s, size_t n, buf *out)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	vp_res r = VP_OK;
+
+	for (size_t i = 0; i < n && r == VP_OK;) {
+		size_t k;
+		uint32_t c;
+
+		if (u[i] < 0x80) {
+			r = buf_addc(out, s[i++]);
+			continue;
+		}
+		if ((k = utf8_seq(u + i, n - i)) == 0)
+			return VP_INVALID; /* the scan let nothing like it through */
+		c = u[i] & (k == 2 ? 0x1Fu : k == 3 ? 0x0Fu : 0x07u);
+		for (size_t j = 1; j < k; j++)
+			c = (c << 6) | (u[i + j] & 0x3Fu);
+		if (c >= 0x10000)
+			r = buf_printf(out, "\\u%04X\\u%04X", 0xD800 + ((c - 0x10000) >> 10),
+			               0xDC00 + ((c - 0x10000) & 0x3FF));
+		else
+			r = buf_printf(out, "\\u%04X", c);
+		i += k;
+	}
+	return r;
+}
+
 vp_res json_parse_object(const char *s, size_t n, struct json_object **out)
 {
 	return json_parse_request(s, n, out, NULL);
@@ -188,6 +256,7 @@ vp_res json_parse_request(const char *s, size_t n, struct json_object **out, boo
 	struct json_object *o;
 	vp_res ret = VP_INVALID;
 	enum lex lx;
+	buf escaped;
 
 	*out = NULL;
 	if (bad_text)
@@ -199,9 +268,21 @@ vp_res json_parse_request(const char *s, size_t n, struct json_object **out, boo
 			*bad_text = lx == LEX_TEXT;
 		return VP_INVALID;
 	}
+	buf_init(&escaped, 3 * n + 1); /* two bytes become six at most */
+	if (has_high_bytes(s, n) && strict_refuses_utf8()) {
+		if ((ret = json_escape_non_ascii(s, n, &escaped)) != VP_OK) {
+			buf_free(&escaped);
+			return ret;
+		}
+		s = escaped.data;
+		n = escaped.len;
+		ret = VP_INVALID;
+	}
 	tok = json_tokener_new_ex(JSON_MAX_DEPTH);
-	if (!tok)
+	if (!tok) {
+		buf_free(&escaped);
 		return VP_NOMEM;
+	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	o = json_tokener_parse_ex(tok, s, (int)n);
 	if (!o || json_tokener_get_error(tok) != json_tokener_success)
@@ -218,6 +299,7 @@ vp_res json_parse_request(const char *s, size_t n, struct json_object **out, boo
 end:
 	json_object_put(o);
 	json_tokener_free(tok);
+	buf_free(&escaped);
 	return ret;
 }
 
