@@ -66,5 +66,10 @@ vp_res passwd_verify_dummy(const struct passwd_params *pp, const char *pw, size_
 			return r;
 	}
 	r = passwd_verify(dummy.data, pw, len);
-	return r == VP_OK || r == VP_DENIED ? VP_DENIED : r;
+	/* Written as a plain if: GCC 14.2 -O2 (Debian 13) compiles
+	 * "r == VP_OK || r == VP_DENIED ? VP_DENIED : r" here into its inverse
+	 * (a bit test whose sense is flipped), so the filler itself matched. */
+	if (r == VP_OK)
+		r = VP_DENIED; /* the filler itself: there is still no account */
+	return r;
 }
