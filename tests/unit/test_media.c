@@ -65,11 +65,30 @@ static void every_supported_clip_decodes(void **state)
 	assert_true(seen >= 9);
 }
 
+/* FFmpeg 6.1 and later (Debian 13) recognise an HLS playlist only by a
+ * playlist file name, never by its bytes alone: there the worker's source
+ * (named "source") is an unknown format, refused all the same. */
+#if LIBAVFORMAT_VERSION_INT >= AV_VERSION_INT(60, 16, 100)
+#define HLS_REASON "the file is not a video we can read (unknown format, or damaged or truncated)"
+#else
+#define HLS_REASON "the file is an HLS playlist (hls), which is not a supported video format"
+#endif
+
+/* FFmpeg 7 (Debian 13) takes a file's length from its track, not from the
+ * patched movie header: the same files are then ordinary clips (the limits
+ * on what is decoded still hold, below). */
+#if LIBAVFORMAT_VERSION_MAJOR >= 61
+#define HUGE_DURATION_REASON NULL
+#define HEADER_SHORT_REASON  NULL
+#else
+#define HUGE_DURATION_REASON "the file says it lasts 1193 hours; the limit is 6 hours"
+#define HEADER_SHORT_REASON  "the file holds more video than its header says (1 second)"
+#endif
+
 static const struct {
-	const char *file, *reason;
+	const char *file, *reason; /* reason NULL: this FFmpeg reads it as a fine video */
 } hostile[] = {
-    {"hostile-hls.m3u8",
-     "the file is an HLS playlist (hls), which is not a supported video format"},
+    {"hostile-hls.m3u8", HLS_REASON},
     {"hostile-dash.mpd",
      "the file is a DASH manifest (dash), which is not a supported video format"},
     {"hostile-concat.txt",
@@ -83,8 +102,8 @@ static const struct {
      "the picture is 8192x8192 (67.1 megapixels); the limit is 33.2 megapixels"},
     {"hostile-wide-mjpeg.avi", "the picture is 30000 pixels wide; the limit is 8192"},
     {"hostile-size-change.ts", "the picture is 9000 pixels wide; the limit is 8192"},
-    {"hostile-huge-duration.mp4", "the file says it lasts 1193 hours; the limit is 6 hours"},
-    {"hostile-header-short.mp4", "the file holds more video than its header says (1 second)"},
+    {"hostile-huge-duration.mp4", HUGE_DURATION_REASON},
+    {"hostile-header-short.mp4", HEADER_SHORT_REASON},
     {"hostile-1000fps.mp4", "the frame rate is 1000 fps; the limit is 240 fps"},
     {"hostile-many-streams.mkv", "the file has 21 streams; the limit is 16"},
 };
@@ -101,7 +120,9 @@ static void hostile_files_are_refused_with_a_reason_that_names_it(void **state)
 
 		buf_init(&reason, 1024);
 		r = head(hostile[i].file, &lim, &reason);
-		if (r != VP_INVALID || strcmp(buf_str(&reason), hostile[i].reason) != 0)
+		if (!hostile[i].reason
+		        ? r != VP_OK
+		        : r != VP_INVALID || strcmp(buf_str(&reason), hostile[i].reason) != 0)
 			fail_msg("%s: %s \"%s\"", hostile[i].file, vp_res_str(r), buf_str(&reason));
 		buf_free(&reason);
 	}
@@ -138,7 +159,14 @@ static void each_limit_is_configurable_and_named(void **state)
 	tc_limits_default(&lim);
 	lim.max_duration = 10; /* 40 s of pictures; the header says 1 s */
 	assert_int_equal(head("hostile-header-short.mp4", &lim, &reason), VP_INVALID);
+#if LIBAVFORMAT_VERSION_MAJOR >= 61
+	/* FFmpeg 7 reads the stream's real length despite the patched header:
+	 * the limit is named before decoding instead of while */
+	assert_string_equal(buf_str(&reason),
+	                    "the file says it lasts 40 seconds; the limit is 10 seconds");
+#else
 	assert_string_equal(buf_str(&reason), "the video runs longer than the limit of 10 seconds");
+#endif
 	buf_free(&reason);
 }
 
