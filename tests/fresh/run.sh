@@ -17,6 +17,8 @@
 #
 #   FRESH_CACHE=/var/cache/vidpipe-fresh   pristine roots, apt and npm caches
 #   FRESH_SKIP_TEST=1                      skip the root's `make test`
+#   FRESH_SERVER=lighttpd|apache           the root's `make test` under one
+#                                          web server (SERVER=; default both)
 #   PORT_OFFSET=1000                       the root's stacks' port offset
 # Ends with "fresh: N passed, N failed". Needs root and debootstrap.
 set -uo pipefail
@@ -282,11 +284,11 @@ if [ -z "${FRESH_SKIP_TEST:-}" ]; then
 	say "make up again, then make test (the README's second command)"
 	in_root 'cd /root/vidpipe && make up' >"$OUT/make-up-4.log" 2>&1
 	t0=$SECONDS
-	in_root 'cd /root/vidpipe && make test' >"$OUT/make-test.log" 2>&1
+	in_root "cd /root/vidpipe && ${FRESH_SERVER:+SERVER=$FRESH_SERVER }make test" >"$OUT/make-test.log" 2>&1
 	rc=$?
 	total=$(grep '^total:' "$OUT/make-test.log" | tail -n 1)
 	if [ "$rc" = 0 ]; then
-		ok "make test in the fresh root: $total ($((SECONDS - t0)) s)"
+		ok "make test${FRESH_SERVER:+ (SERVER=$FRESH_SERVER)} in the fresh root: $total ($((SECONDS - t0)) s)"
 	else
 		grep -E '^(not ok|\[[a-z]+\] not ok)|FAILED|failed' "$OUT/make-test.log" | head -n 40
 		not_ok "make test in the fresh root: $total (log: $OUT/make-test.log)"
