@@ -298,7 +298,7 @@ static bool http_prepare(struct http_ctx *ctx, const struct http_method *methods
 	const char *uri, *q, *ct, *cl, *rid;
 	long long clen = 0;
 	size_t i, plen, limit;
-	bool bad_text;
+	bool bad_value;
 	buf allow, body;
 	vp_res r;
 
@@ -404,12 +404,12 @@ static bool http_prepare(struct http_ctx *ctx, const struct http_method *methods
 		too_large(ctx, limit);
 		return false;
 	}
-	r = json_parse_request(buf_str(&body), body.len, &req->json, &bad_text);
+	r = json_parse_request(buf_str(&body), body.len, &req->json, &bad_value);
 	buf_free(&body);
-	if (r != VP_OK && bad_text) {
+	if (r != VP_OK && bad_value) {
 		http_error(ctx, 400, "invalid_request",
-		           "text must be UTF-8 without overlong forms, surrogates, NUL or "
-		           "non-characters");
+		           "a value is out of range: text must be UTF-8 without overlong forms, "
+		           "surrogates, NUL or non-characters, and integers must fit in 64 bits");
 		return false;
 	}
 	if (r != VP_OK) {

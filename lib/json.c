@@ -137,7 +137,41 @@ static size_t escape_len(const char *s, size_t n)
  * non-characters. Outside a string, valid JSON has no letters but those of
  * true/false/null and the exponent's e/E, and no byte above 0x7F.
  */
-enum lex { LEX_OK, LEX_SYNTAX, LEX_TEXT };
+enum lex { LEX_OK, LEX_SYNTAX, LEX_VALUE };
+
+/* The number token at s ([-]digits[.digits][(e|E)[+-]digits], n bytes
+ * available; its length goes to *len): true when it is an integer that
+ * does not fit in 64 bits. json-c 0.16 saturates such a number, json-c 0.18
+ * (Debian 13) calls the whole body malformed; either way it is a value no
+ * field takes, and it is answered the same on every json-c. */
+static bool integer_too_large(const char *s, size_t n, size_t *len)
+{
+	static const char max[] = "9223372036854775807";
+	size_t i = s[0] == '-', start = i, digits;
+	bool integer = true;
+
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++;
+	digits = i - start;
+	if (i < n && s[i] == '.') {
+		integer = false;
+		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		integer = false;
+		if (++i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	*len = i;
+	if (!integer || digits < sizeof(max) - 1)
+		return false;
+	/* nineteen digits: above INT64_MAX (a negative may be one more, but no
+	 * field takes either end) */
+	return digits > sizeof(max) - 1 || memcmp(s + start, max, digits) > 0;
+}
 
 static enum lex json_lexically_strict(const char *s, size_t n)
 {
@@ -149,11 +183,15 @@ static enum lex json_lexically_strict(const char *s, size_t n)
 		unsigned char c = u[i];
 
 		if (!in_str) {
-			if (c == '"')
+			if (c == '"') {
 				in_str = true;
-			else if (c >= 0x80 || c == '\'' ||
-			         (((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) &&
-			          !strchr("truefalsnE", c)))
+			} else if (c == '-' || (c >= '0' && c <= '9')) {
+				if (integer_too_large(s + i, n - i, &k))
+					return LEX_VALUE;
+				i += k > 0 ? k - 1 : 0; /* json-c checks the token's form */
+			} else if (c >= 0x80 || c == '\'' ||
+			           (((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) &&
+			            !strchr("truefalsnE", c)))
 				return LEX_SYNTAX;
 			i++;
 		} else if (c == '"') {
@@ -164,7 +202,7 @@ static enum lex json_lexically_strict(const char *s, size_t n)
 				return LEX_SYNTAX;
 			if (s[i + 1] == 'u') {
 				if ((k = escape_len(s + i + 1, n - i - 1)) == 0)
-					return LEX_TEXT;
+					return LEX_VALUE;
 				i += 1 + k;
 			} else {
 				i += 2; /* json-c checks the escape letter itself */
@@ -173,7 +211,7 @@ static enum lex json_lexically_strict(const char *s, size_t n)
 			return LEX_SYNTAX;
 		} else {
 			if ((k = utf8_seq(u + i, n - i)) == 0)
-				return LEX_TEXT;
+				return LEX_VALUE;
 			i += k;
 		}
 	}
@@ -250,7 +288,7 @@ vp_res json_parse_object(const char *s, size_t n, struct json_object **out)
 	return json_parse_request(s, n, out, NULL);
 }
 
-vp_res json_parse_request(const char *s, size_t n, struct json_object **out, bool *bad_text)
+vp_res json_parse_request(const char *s, size_t n, struct json_object **out, bool *bad_value)
 {
 	struct json_tokener *tok;
 	struct json_object *o;
@@ -259,13 +297,13 @@ vp_res json_parse_request(const char *s, size_t n, struct json_object **out, boo
 	buf escaped;
 
 	*out = NULL;
-	if (bad_text)
-		*bad_text = false;
+	if (bad_value)
+		*bad_value = false;
 	if (n > INT32_MAX)
 		return VP_TOO_LARGE;
 	if ((lx = json_lexically_strict(s, n)) != LEX_OK) {
-		if (bad_text)
-			*bad_text = lx == LEX_TEXT;
+		if (bad_value)
+			*bad_value = lx == LEX_VALUE;
 		return VP_INVALID;
 	}
 	buf_init(&escaped, 3 * n + 1); /* two bytes become six at most */

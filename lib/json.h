@@ -26,10 +26,11 @@
 /* Parses n bytes into a new object (caller puts it with json_object_put).
  * VP_INVALID for malformed JSON, trailing bytes, or a non-object. */
 vp_res json_parse_object(const char *s, size_t n, struct json_object **out);
-/* The same for a request body; *bad_text (may be NULL) tells a body whose
- * only fault is a string that is not strict text (a field's value, 400
- * invalid_request) from one that is not JSON at all (400 invalid_json). */
-vp_res json_parse_request(const char *s, size_t n, struct json_object **out, bool *bad_text);
+/* The same for a request body; *bad_value (may be NULL) tells a body whose
+ * only fault is a value no field takes — a string that is not strict text,
+ * an integer beyond 64 bits (400 invalid_request) — from one that is not
+ * JSON at all (400 invalid_json). */
+vp_res json_parse_request(const char *s, size_t n, struct json_object **out, bool *bad_value);
 
 vp_res json_field_str(struct json_object *o, const char *key, const char **out);
 vp_res json_field_i64(struct json_object *o, const char *key, int64_t *out);

@@ -978,7 +978,8 @@ static int open_source(struct tc *t, AVIOContext *pb)
 	AVDictionary *opts = NULL;
 	int ret;
 
-	if ((ret = av_probe_input_buffer2(pb, &fmt, "", NULL, 0, 0)) < 0 || !fmt)
+	ret = av_probe_input_buffer2(pb, &fmt, "", NULL, 0, 0);
+	if (ret < 0 || !fmt)
 		return ret == AVERROR(ENOMEM) ? ret : refuse(t, "%s", NOT_A_VIDEO);
 	if (av_match_list(fmt->name, TC_FORMATS, ',') <= 0)
 		return refuse_format(t, fmt);

@@ -107,6 +107,14 @@ worker_serves_others() {
 	no_job_folder_left
 }
 
+# lavf_at_least MAJOR MINOR: the FFmpeg here (the worker's libraries: the
+# same Debian packages) has libavformat MAJOR.MINOR or later
+lavf_at_least() {
+	local v
+	v=$(ffprobe -version | sed -n 's/^libavformat *\([0-9]*\)\. *\([0-9]*\)\..*/\1.\2/p')
+	[ "$(printf '%s\n%s\n' "$1.$2" "$v" | sort -V | head -n 1)" = "$1.$2" ]
+}
+
 # expect_refused REASON [SECONDS]: the video ends failed within SECONDS
 # (default 30) with exactly REASON, no renditions, nothing published
 expect_refused() {
@@ -132,7 +140,13 @@ start_extra_worker() {
 
 @test "an HLS playlist pointing at a file on the worker's disk fails naming the format and publishes nothing" {
 	upload_whole "$BATS_FILE_TMPDIR/playlist.mp4"
-	expect_refused "the file is an HLS playlist (hls), which is not a supported video format"
+	# FFmpeg 6.1 and later (Debian 13) recognise a playlist only by its file
+	# name, never by its bytes: there it is an unknown format, refused alike
+	if lavf_at_least 60 16; then
+		expect_refused "the file is not a video we can read (unknown format, or damaged or truncated)"
+	else
+		expect_refused "the file is an HLS playlist (hls), which is not a supported video format"
+	fi
 	worker_serves_others
 }
 
@@ -180,6 +194,13 @@ start_extra_worker() {
 
 @test "a container duration patched to a huge value fails at once naming the limit" {
 	upload_whole "$BATS_FILE_TMPDIR/huge.mp4"
+	if lavf_at_least 61 0; then
+		# FFmpeg 7 (Debian 13) takes the length from the track, not from the
+		# patched header: the same file is a 2 s clip, and plays as one
+		wait_video ready 30
+		[ "$(jq -r .video.duration_seconds <<<"$BODY")" = 2.0 ]
+		return 0
+	fi
 	expect_refused "the file says it lasts 1111 hours; the limit is 6 hours" 20
 	worker_serves_others
 }

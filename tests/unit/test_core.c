@@ -136,14 +136,14 @@ static void json_keeps_what_looks_odd_but_is_valid(void **state)
 static void json_strings_with_nul_are_refused(void **state)
 {
 	struct json_object *o;
-	bool bad_text = false;
+	bool bad_value = false;
 
 	(void)state;
 	/* "\u0000" is valid JSON but no text a C string or Postgres holds */
 	assert_int_equal(json_parse_request("{\"a\":\"x\\u0000y\"}",
-	                                    strlen("{\"a\":\"x\\u0000y\"}"), &o, &bad_text),
+	                                    strlen("{\"a\":\"x\\u0000y\"}"), &o, &bad_value),
 	                 VP_INVALID);
-	assert_true(bad_text);
+	assert_true(bad_value);
 	assert_null(o);
 }
 
@@ -182,27 +182,61 @@ static void json_text_is_strict_utf8(void **state)
 	};
 	char doc[128];
 	struct json_object *o;
-	bool bad_text;
+	bool bad_value;
 
 	(void)state;
 	for (size_t i = 0; i < VP_ARRAY_LEN(bad); i++) {
 		snprintf(doc, sizeof(doc), "{\"t\":\"%s\"}", bad[i]);
-		assert_int_equal(json_parse_request(doc, strlen(doc), &o, &bad_text), VP_INVALID);
-		assert_true(bad_text);
+		assert_int_equal(json_parse_request(doc, strlen(doc), &o, &bad_value), VP_INVALID);
+		assert_true(bad_value);
 		/* keys are strings too */
 		snprintf(doc, sizeof(doc), "{\"%s\":1}", bad[i]);
-		assert_int_equal(json_parse_request(doc, strlen(doc), &o, &bad_text), VP_INVALID);
+		assert_int_equal(json_parse_request(doc, strlen(doc), &o, &bad_value), VP_INVALID);
 	}
 	for (size_t i = 0; i < VP_ARRAY_LEN(good); i++) {
 		snprintf(doc, sizeof(doc), "{\"t\":\"%s\"}", good[i]);
-		assert_int_equal(json_parse_request(doc, strlen(doc), &o, &bad_text), VP_OK);
+		assert_int_equal(json_parse_request(doc, strlen(doc), &o, &bad_value), VP_OK);
 		json_object_put(o);
 	}
 	/* not JSON at all is not a text fault */
-	assert_int_equal(json_parse_request("{\"a\":NaN}", 10, &o, &bad_text), VP_INVALID);
-	assert_false(bad_text);
+	assert_int_equal(json_parse_request("{\"a\":NaN}", 10, &o, &bad_value), VP_INVALID);
+	assert_false(bad_value);
 	assert_true(json_text_ok("Mozilla/5.0 \xc3\xa9", 14));
 	assert_false(json_text_ok("a\xc0\xaf", 3));
+}
+
+/* An integer beyond 64 bits is a value no field takes: the same 400
+ * invalid_request whichever json-c reads the body (0.18 would call it
+ * malformed); floats of any length stay json-c's to read. */
+static void json_integers_beyond_64_bits_are_bad_values(void **state)
+{
+	static const char *bad[] = {
+	    "{\"n\":9223372036854775808}",
+	    "{\"n\":99999999999999999999999}",
+	    "{\"n\":-99999999999999999999999}",
+	    "{\"a\":[1,2,{\"n\":10000000000000000000}]}",
+	};
+	static const char *good[] = {
+	    "{\"n\":9223372036854775807}",
+	    "{\"n\":-9223372036854775807}",
+	    "{\"n\":0.12345678901234567890123}",
+	    "{\"n\":12345678901234567890123.5}",
+	    "{\"n\":1e5,\"m\":-2E-3,\"k\":\"99999999999999999999999\"}",
+	};
+	struct json_object *o;
+	bool bad_value;
+
+	(void)state;
+	for (size_t i = 0; i < VP_ARRAY_LEN(bad); i++) {
+		assert_int_equal(json_parse_request(bad[i], strlen(bad[i]), &o, &bad_value),
+		                 VP_INVALID);
+		assert_true(bad_value);
+	}
+	for (size_t i = 0; i < VP_ARRAY_LEN(good); i++) {
+		assert_int_equal(json_parse_request(good[i], strlen(good[i]), &o, &bad_value),
+		                 VP_OK);
+		json_object_put(o);
+	}
 }
 
 static void json_text_fields_refuse_controls(void **state)
@@ -438,6 +472,7 @@ int main(void)
 	    cmocka_unit_test(cfg_loads_with_defaults),
 	    cmocka_unit_test(cfg_names_the_bad_variable),
 	    cmocka_unit_test(s3_addressing_styles),
+	    cmocka_unit_test(json_integers_beyond_64_bits_are_bad_values),
 	    cmocka_unit_test(part_size_grows_past_10000_parts),
 	    cmocka_unit_test(uuids_are_v4_and_checked),
 	    cmocka_unit_test(path_segments),
