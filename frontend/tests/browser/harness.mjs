@@ -167,3 +167,61 @@ export async function signIn(page, email, password) {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Your videos' }).waitFor();
 }
+
+/**
+ * Uploads a file through the API as the web app would (create, PUT each
+ * part to its URL, complete) and waits until the worker has made it ready;
+ * returns the video's id. For tests about what happens to a video after.
+ */
+export async function uploadByApi(token, file, { title, timeout = 120_000 } = {}) {
+  const bytes = readFileSync(file);
+  const name = file.split('/').pop();
+  const c = await apiCall('POST', '/uploads', {
+    token, body: { filename: name, size: bytes.length, content_type: 'video/mp4', title: title ?? name.replace(/\.[^.]*$/, '') },
+  });
+  if (c.status !== 201) throw new Error(`create upload: ${c.status} ${JSON.stringify(c.body)}`);
+  const up = c.body.upload;
+  if (up.part_count > up.parts.length) throw new Error('uploadByApi: more parts than the first answer signs');
+  const parts = [];
+  for (const p of up.parts) {
+    const start = (p.part_number - 1) * up.part_size;
+    const res = await fetch(p.url, { method: 'PUT', body: bytes.subarray(start, start + p.size) });
+    if (!res.ok) throw new Error(`part ${p.part_number}: ${res.status}`);
+    parts.push({ part_number: p.part_number, etag: res.headers.get('etag') });
+  }
+  const done = await apiCall('POST', `/uploads/${up.id}/complete`, { token, body: { parts } });
+  if (done.status !== 202) throw new Error(`complete: ${done.status} ${JSON.stringify(done.body)}`);
+  for (const end = Date.now() + timeout; ; ) {
+    const v = await apiCall('GET', `/videos/${up.video_id}`, { token });
+    if (v.body?.video?.status === 'ready') return up.video_id;
+    if (v.body?.video?.status === 'failed') throw new Error(`the worker refused it: ${v.body.video.error}`);
+    if (Date.now() > end) throw new Error(`not ready after ${timeout} ms: ${v.body?.video?.status}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Plays the <video> of a page or frame until its time moves on. */
+export async function playsIn(frame) {
+  const v = frame.locator('video');
+  await v.waitFor();
+  await v.evaluate(
+    (el) => new Promise((ok, fail) => {
+      if (el.readyState >= 3) return ok();
+      el.addEventListener('canplay', () => ok(), { once: true });
+      el.addEventListener('error', () => fail(new Error('media error ' + el.error?.code)), { once: true });
+    }),
+  );
+  const t0 = await v.evaluate(async (el) => {
+    el.muted = true;
+    await el.play();
+    return el.currentTime;
+  });
+  await v.evaluate(
+    (el, t) => new Promise((ok, fail) => {
+      const stop = setTimeout(() => fail(new Error(`stuck at ${el.currentTime}`)), 10_000);
+      const check = () => (el.currentTime > t + 0.3 ? (clearTimeout(stop), ok()) : setTimeout(check, 50));
+      check();
+    }),
+    t0,
+  );
+}
