@@ -7,7 +7,6 @@
  * while Postgres is down, gets the generic tags and lets the app say what
  * it has to. The token of /s/{token} is hidden from the log line.
  */
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,28 +17,6 @@
 #include "../lib/videos.h"
 
 #define INDEX_MAX ((size_t)1 << 20)
-
-/* DOCUMENT_ROOT/index.html into out. */
-static vp_res read_index(struct http_ctx *ctx, buf *out)
-{
-	const char *root = http_param(ctx, "DOCUMENT_ROOT");
-	char path[PATH_MAX], chunk[8192];
-	vp_res r = VP_OK;
-	size_t got;
-	FILE *f;
-
-	if (!root || root[0] != '/' ||
-	    snprintf(path, sizeof(path), "%s/index.html", root) >= (int)sizeof(path))
-		return VP_INTERNAL;
-	if (!(f = fopen(path, "rb")))
-		return VP_INTERNAL;
-	while (r == VP_OK && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		r = buf_add(out, chunk, got);
-	if (ferror(f))
-		r = VP_INTERNAL;
-	fclose(f);
-	return r;
-}
 
 /* The <public video> this page may name, or NULL: /watch/{id} a public or
  * unlisted one that is ready, /s/{token} the video of a live link. */
@@ -86,7 +63,7 @@ static void page_get(struct http_ctx *ctx)
 	buf_init(&index, INDEX_MAX);
 	buf_init(&html, INDEX_MAX + 64 * 1024);
 	buf_init(&url, 4096);
-	if ((r = read_index(ctx, &index)) != VP_OK) {
+	if ((r = page_read_index(http_param(ctx, "DOCUMENT_ROOT"), &index)) != VP_OK) {
 		http_fail(ctx, r, "index.html");
 		goto end;
 	}

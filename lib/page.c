@@ -3,9 +3,31 @@
  */
 #include "page.h"
 
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #define SITE "vidpipe"
+
+vp_res page_read_index(const char *root, buf *out)
+{
+	char path[PATH_MAX], chunk[8192];
+	vp_res r = VP_OK;
+	size_t got;
+	FILE *f;
+
+	if (!root || root[0] != '/' ||
+	    snprintf(path, sizeof(path), "%s/index.html", root) >= (int)sizeof(path))
+		return VP_INVALID;
+	if (!(f = fopen(path, "rb")))
+		return VP_INTERNAL;
+	while (r == VP_OK && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		r = buf_add(out, chunk, got);
+	if (r == VP_OK && ferror(f))
+		r = VP_INTERNAL;
+	fclose(f);
+	return r;
+}
 
 vp_res page_escape(buf *out, const char *s)
 {

@@ -29,6 +29,12 @@ struct page_meta {
 	bool indexable;    /* a public video's page */
 };
 
+/* The built app's index.html, read from root (the web server's
+ * DOCUMENT_ROOT for the app's port, an absolute path) into out (whose cap
+ * bounds it). VP_INVALID for a root that is not absolute, VP_INTERNAL when
+ * the file cannot be read. */
+vp_res page_read_index(const char *root, buf *out);
+
 /* Appends s with & < > " ' written as character references. */
 vp_res page_escape(buf *out, const char *s);
 

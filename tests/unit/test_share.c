@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../lib/cfg.h"
 #include "../../lib/internal.h"
@@ -169,6 +170,32 @@ static void page_without_a_video_is_generic(void **state)
 	buf_free(&b);
 }
 
+static void index_is_read_from_an_absolute_root(void **state)
+{
+	char dir[] = "/tmp/vidpipe-page-XXXXXX", path[64];
+	FILE *f;
+	buf b;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	buf_init(&b, 0);
+	assert_int_equal(page_read_index("relative/dir", &b), VP_INVALID);
+	assert_int_equal(page_read_index(NULL, &b), VP_INVALID);
+	assert_int_equal(page_read_index(dir, &b), VP_INTERNAL); /* no index.html */
+	snprintf(path, sizeof(path), "%s/index.html", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(index_html, f);
+	fclose(f);
+	assert_int_equal(page_read_index(dir, &b), VP_OK);
+	assert_string_equal(buf_str(&b), index_html);
+	buf_free(&b);
+	buf_init(&b, 16); /* the cap bounds what is read */
+	assert_int_equal(page_read_index(dir, &b), VP_TOO_LARGE);
+	buf_free(&b);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void log_lines_hide_the_token(void **state)
 {
 	char out[64];
@@ -212,6 +239,7 @@ int main(void)
 	    cmocka_unit_test(page_text_is_escaped),
 	    cmocka_unit_test(page_names_a_video_it_may_name),
 	    cmocka_unit_test(page_without_a_video_is_generic),
+	    cmocka_unit_test(index_is_read_from_an_absolute_root),
 	    cmocka_unit_test(log_lines_hide_the_token),
 	    cmocka_unit_test(visibility_values),
 	};
