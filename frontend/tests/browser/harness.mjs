@@ -1,11 +1,11 @@
 // harness.mjs — what the browser tests share: the stack's settings, Debian's
 // Chromium through playwright-core (no browser download), one context per
 // test, console errors collected, and a screenshot of every open page in the
-// output folder when a test fails.
+// output folder when a test fails. Test media is made in the output folder
+// too (the checkout's tests/out/, emptied each run), never in /tmp.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -96,7 +96,7 @@ export const uniqueEmail = (tag) => `${tag}-${Date.now()}-${Math.floor(Math.rand
 
 /** A small real video (854×480, 3 s, H.264 + AAC), made with ffmpeg. */
 export function makeVideo(name = 'sample.mp4', seconds = 3) {
-  const dir = mkdtempSync(join(tmpdir(), 'vidpipe-browser-'));
+  const dir = mkdtempSync(join(OUT, 'media-'));
   const file = join(dir, name);
   execFileSync('ffmpeg', [
     '-hide_banner', '-loglevel', 'error', '-y',
@@ -109,7 +109,7 @@ export function makeVideo(name = 'sample.mp4', seconds = 3) {
 
 /** Random bytes under a video name: storage takes them, the worker refuses them. */
 export function makeNotAVideo(bytes, name = 'not-a-video.mp4') {
-  const dir = mkdtempSync(join(tmpdir(), 'vidpipe-browser-'));
+  const dir = mkdtempSync(join(OUT, 'media-'));
   const file = join(dir, name);
   writeFileSync(file, randomBytes(bytes));
   return file;
