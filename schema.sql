@@ -112,3 +112,35 @@ CREATE INDEX IF NOT EXISTS outbox_unsent ON outbox (created_at) WHERE sent_at IS
 -- a digest of the part list a completion used, so a repeated identical
 -- completion is recognised and answered the same way.
 ALTER TABLE uploads ADD COLUMN IF NOT EXISTS complete_digest text;
+
+-- Added with sharing (issue 14; kept idempotent for existing databases).
+-- Who may watch a video: only its owner (private), anyone with its id
+-- (unlisted), or anyone, and it is listed (public).
+ALTER TABLE videos ADD COLUMN IF NOT EXISTS visibility text NOT NULL DEFAULT 'private';
+DO $$
+BEGIN
+    ALTER TABLE videos ADD CONSTRAINT videos_visibility
+        CHECK (visibility IN ('private', 'unlisted', 'public'));
+EXCEPTION WHEN duplicate_object THEN NULL;
+END $$;
+-- GET /public/videos: public, ready videos newest first, keyset-paginated
+CREATE INDEX IF NOT EXISTS videos_public_newest ON videos (created_at DESC, id DESC)
+    WHERE visibility = 'public' AND status = 'ready';
+
+-- Share links: a random token (256 bits) opens one video whatever its
+-- visibility. Only the token's SHA-256 is stored, so the table cannot hand a
+-- link out again (a reader of the database learns no working token); a link
+-- is looked up by that hash. Revoking deletes the row; deleting the video
+-- deletes its links.
+CREATE TABLE IF NOT EXISTS share_links (
+    id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    video_id     uuid NOT NULL REFERENCES videos (id) ON DELETE CASCADE,
+    token_sha256 bytea NOT NULL,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    expires_at   timestamptz,                  -- NULL: never
+    CONSTRAINT share_links_token_unique UNIQUE (token_sha256),
+    CONSTRAINT share_links_token_is_sha256 CHECK (octet_length(token_sha256) = 32),
+    CONSTRAINT share_links_expiry CHECK (expires_at IS NULL OR expires_at > created_at)
+);
+-- GET /videos/{id}/links: a video's links, newest first
+CREATE INDEX IF NOT EXISTS share_links_video ON share_links (video_id, created_at DESC);

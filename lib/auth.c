@@ -84,11 +84,8 @@ bool auth_origin_ok(struct http_ctx *ctx)
 
 bool auth_ip_limit(struct http_ctx *ctx, struct ratelimit *rl)
 {
-	char key[128];
-
-	snprintf(key, sizeof(key), "rl:auth_ip:%s", ctx->req->client_bucket);
-	return ratelimit_pass(ctx, key, ctx->cfg->rl_auth_ip, ctx->cfg->rl_auth_ip_window, true,
-	                      rl);
+	return ratelimit_client(ctx, "auth_ip", ctx->cfg->rl_auth_ip, ctx->cfg->rl_auth_ip_window,
+	                        rl);
 }
 
 /* ------------------------------------------------------------------------ */

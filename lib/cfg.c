@@ -100,7 +100,9 @@ static vp_res cfg_load_uploads(struct cfg *c, buf *err)
 	    (r = cfg_long("PART_URL_TTL", 3600, 60, 7 * 86400, &c->part_url_ttl, err)) ||
 	    (r = cfg_long("UPLOAD_TTL", 86400, 60, 30 * 86400, &c->upload_ttl, err)) ||
 	    (r = cfg_long("MAX_ACTIVE_UPLOADS", 5, 1, 1000, &c->max_active_uploads, err)) ||
-	    (r = cfg_long("PLAYBACK_URL_TTL", 3600, 60, 7 * 86400, &c->playback_url_ttl, err)))
+	    (r = cfg_long("PLAYBACK_URL_TTL", 3600, 60, 7 * 86400, &c->playback_url_ttl, err)) ||
+	    (r = cfg_long("PUBLIC_PLAYBACK_URL_TTL", 300, 60, 3600, &c->public_playback_url_ttl,
+	                  err)))
 		return r;
 	c->max_upload_bytes = max_bytes;
 	return VP_OK;
@@ -133,7 +135,10 @@ static vp_res cfg_load_auth(struct cfg *c, buf *err)
 	    (r = cfg_long("RATE_LIMIT_API", 300, 1, 1000000, &c->rl_api, err)) ||
 	    (r = cfg_long("RATE_LIMIT_API_WINDOW", 60, 1, 86400, &c->rl_api_window, err)) ||
 	    (r = cfg_long("RATE_LIMIT_UPLOADS", 30, 1, 1000000, &c->rl_uploads, err)) ||
-	    (r = cfg_long("RATE_LIMIT_UPLOADS_WINDOW", 3600, 1, 86400, &c->rl_uploads_window, err)))
+	    (r = cfg_long("RATE_LIMIT_UPLOADS_WINDOW", 3600, 1, 86400, &c->rl_uploads_window,
+	                  err)) ||
+	    (r = cfg_long("RATE_LIMIT_PUBLIC", 120, 1, 1000000, &c->rl_public, err)) ||
+	    (r = cfg_long("RATE_LIMIT_PUBLIC_WINDOW", 60, 1, 86400, &c->rl_public_window, err)))
 		return r;
 	return cfg_load_uploads(c, err);
 }

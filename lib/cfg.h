@@ -53,12 +53,17 @@ struct cfg {
 	long upload_ttl;         /* seconds an upload may stay active */
 	long max_active_uploads; /* per user */
 	long playback_url_ttl;   /* seconds */
+	/* seconds the playback URLs handed to anonymous viewers (public pages,
+	 * share links) stay valid: how long a revoked link or a video made
+	 * private can still be watched by someone who had it open */
+	long public_playback_url_ttl;
 
 	/* rate limits: count per window (seconds) */
 	long rl_auth_ip, rl_auth_ip_window;       /* login + register per IP */
 	long rl_login_fail, rl_login_fail_window; /* failed logins per account */
 	long rl_api, rl_api_window;               /* authenticated API per user */
 	long rl_uploads, rl_uploads_window;       /* POST /uploads per user */
+	long rl_public, rl_public_window;         /* anonymous routes per client IP */
 };
 
 /* Fills c from the environment. On failure returns VP_INVALID and writes a

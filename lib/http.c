@@ -196,6 +196,7 @@ void http_json(struct http_ctx *ctx, int status, struct json_object *o)
 	const char *s;
 
 	buf_reset(&req->body);
+	req->content_type = NULL;
 	if (!o) {
 		req->status = 500;
 		buf_adds(&req->body,
@@ -238,6 +239,21 @@ void http_empty(struct http_ctx *ctx, int status)
 	buf_reset(&ctx->req->body);
 	ctx->req->status = status;
 	ctx->req->answered = true;
+}
+
+void http_body(struct http_ctx *ctx, int status, const char *content_type, const char *data,
+               size_t n)
+{
+	struct http_req *req = ctx->req;
+
+	buf_reset(&req->body);
+	if (buf_add(&req->body, data, n) != VP_OK) {
+		http_error(ctx, 500, "internal", "response too large");
+		return;
+	}
+	req->status = status;
+	req->content_type = content_type;
+	req->answered = true;
 }
 
 void http_fail(struct http_ctx *ctx, vp_res r, const char *what)
@@ -432,8 +448,10 @@ static void http_send(struct http_ctx *ctx)
 	buf_printf(&h, "Status: %d %s\r\n", req->status, http_reason(req->status));
 	if (req->body.len)
 		buf_printf(&h,
-		           "Content-Type: application/json; charset=utf-8\r\n"
+		           "Content-Type: %s\r\n"
 		           "Content-Length: %zu\r\n",
+		           req->content_type ? req->content_type
+		                             : "application/json; charset=utf-8",
 		           req->body.len);
 	buf_printf(&h,
 	           "X-Content-Type-Options: nosniff\r\n"
@@ -456,19 +474,53 @@ static void http_send(struct http_ctx *ctx)
 	buf_free(&h);
 }
 
+/* The segment of the path that logs never show (http_hide_segment). */
+static int hidden_segment = -1;
+
+void http_hide_segment(unsigned n)
+{
+	hidden_segment = (int)n;
+}
+
+void http_log_path(const char *path, int hide, char *out, size_t size)
+{
+	const char *p = path;
+	int seg = 0;
+	buf b;
+
+	buf_init(&b, size - 1);
+	while (*p == '/') /* as http_path_segment(): leading slashes start nothing */
+		buf_addc(&b, *p++);
+	for (; *p; p++) {
+		if (*p == '/') {
+			seg++;
+			buf_addc(&b, '/');
+		} else if (seg == hide) {
+			buf_adds(&b, HTTP_HIDDEN);
+			while (p[1] && p[1] != '/')
+				p++;
+		} else {
+			buf_addc(&b, *p);
+		}
+	}
+	snprintf(out, size, "%s", buf_str(&b));
+	buf_free(&b);
+}
+
 static void http_log(struct http_ctx *ctx)
 {
 	struct http_req *req = ctx->req;
 	struct timespec now;
-	char status[8], ms[32];
+	char status[8], ms[32], path[sizeof(req->path)];
 
+	http_log_path(req->path, hidden_segment, path, sizeof(path));
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	snprintf(status, sizeof(status), "%d", req->status);
 	snprintf(ms, sizeof(ms), "%.2f",
 	         (double)(now.tv_sec - req->start.tv_sec) * 1e3 +
 	             (double)(now.tv_nsec - req->start.tv_nsec) / 1e6);
 	log_event(req->status >= 500 ? LOG_WARN : LOG_INFO, "request", "method", req->method,
-	          "path", req->path, "status", status, "ms", ms, "ip", req->client_ip, LOG_END);
+	          "path", path, "status", status, "ms", ms, "ip", req->client_ip, LOG_END);
 }
 
 int http_serve(const char *prog, const struct http_method *methods, size_t n_methods)
@@ -509,6 +561,7 @@ int http_serve(const char *prog, const struct http_method *methods, size_t n_met
 		req.status = 500;
 		req.answered = false;
 		req.json = NULL;
+		req.content_type = NULL;
 		buf_reset(&req.headers);
 		buf_reset(&req.body);
 		if (http_prepare(&ctx, methods, n_methods, &chosen)) {

@@ -52,6 +52,7 @@ struct http_req {
 	int status;
 	buf headers; /* extra header lines, each ending "\r\n" */
 	buf body;
+	const char *content_type; /* of the body; NULL for the API's JSON */
 	bool answered;
 };
 
@@ -74,6 +75,12 @@ struct http_method {
  * methods == NULL makes the catch-all responder: every request is 404. */
 int http_serve(const char *prog, const struct http_method *methods, size_t n_methods);
 
+/* For a responder whose path carries a secret (a share link's token): the
+ * path's segment n (0-based) never reaches a log line, which shows
+ * HTTP_HIDDEN in its place. Call before http_serve(). */
+#define HTTP_HIDDEN "[hidden]"
+void http_hide_segment(unsigned n);
+
 /* A request header by its CGI name ("HTTP_AUTHORIZATION"); NULL if absent. */
 const char *http_param(struct http_ctx *ctx, const char *name);
 
@@ -87,6 +94,10 @@ void http_json(struct http_ctx *ctx, int status, struct json_object *o);
 void http_error(struct http_ctx *ctx, int status, const char *code, const char *message);
 /* Answers a status without a body (204). */
 void http_empty(struct http_ctx *ctx, int status);
+/* Answers n bytes of a body that is not JSON (the web app's pages), of
+ * content_type (a static string); they are copied. */
+void http_body(struct http_ctx *ctx, int status, const char *content_type, const char *data,
+               size_t n);
 /* Maps a lib/ failure to its answer: 503 unavailable, 500 otherwise. */
 void http_fail(struct http_ctx *ctx, vp_res r, const char *what);
 

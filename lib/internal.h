@@ -23,6 +23,10 @@ vp_res json_escape_non_ascii(const char *s, size_t n, buf *out);
  * (1..64 of A-Z a-z 0-9 - _ .). */
 bool http_request_id_ok(const char *s);
 
+/* http.c: path as a log line shows it, segment hide (0-based; -1 for none)
+ * replaced by HTTP_HIDDEN; cut short to fit size. */
+void http_log_path(const char *path, int hide, char *out, size_t size);
+
 /* s3.c: the <Code> of an <Error> document (n bytes of body), or "" when
  * the body is not one. */
 void s3_xml_error_code(const char *body, size_t n, char *code, size_t size);

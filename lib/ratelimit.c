@@ -96,11 +96,9 @@ void ratelimit_deny(struct http_ctx *ctx, const struct ratelimit *rl)
 	http_error(ctx, 429, "rate_limited", "too many requests; retry later");
 }
 
-bool ratelimit_pass(struct http_ctx *ctx, const char *key, long limit, long window_s, bool commit,
-                    struct ratelimit *rl)
+/* A hit's outcome as a responder's step: false with 503 or 429 answered. */
+static bool pass_or_answer(struct http_ctx *ctx, vp_res r, const struct ratelimit *rl)
 {
-	vp_res r = ratelimit_hit(key, limit, window_s, commit, rl);
-
 	if (r != VP_OK) {
 		http_fail(ctx, r, "rate limit");
 		return false;
@@ -109,5 +107,42 @@ bool ratelimit_pass(struct http_ctx *ctx, const char *key, long limit, long wind
 		ratelimit_deny(ctx, rl);
 		return false;
 	}
+	return true;
+}
+
+bool ratelimit_pass(struct http_ctx *ctx, const char *key, long limit, long window_s, bool commit,
+                    struct ratelimit *rl)
+{
+	return pass_or_answer(ctx, ratelimit_hit(key, limit, window_s, commit, rl), rl);
+}
+
+vp_res ratelimit_client_hit(const struct http_ctx *ctx, const char *kind, long limit, long window_s,
+                            struct ratelimit *rl)
+{
+	char key[128];
+
+	snprintf(key, sizeof(key), "rl:%s:%s", kind, ctx->req->client_bucket);
+	return ratelimit_hit(key, limit, window_s, true, rl);
+}
+
+bool ratelimit_client(struct http_ctx *ctx, const char *kind, long limit, long window_s,
+                      struct ratelimit *rl)
+{
+	return pass_or_answer(ctx, ratelimit_client_hit(ctx, kind, limit, window_s, rl), rl);
+}
+
+vp_res ratelimit_public_hit(const struct http_ctx *ctx, struct ratelimit *rl)
+{
+	return ratelimit_client_hit(ctx, "public", ctx->cfg->rl_public, ctx->cfg->rl_public_window,
+	                            rl);
+}
+
+bool ratelimit_public(struct http_ctx *ctx)
+{
+	struct ratelimit rl;
+
+	if (!pass_or_answer(ctx, ratelimit_public_hit(ctx, &rl), &rl))
+		return false;
+	ratelimit_headers(ctx, &rl);
 	return true;
 }

@@ -81,4 +81,22 @@ void ratelimit_deny(struct http_ctx *ctx, const struct ratelimit *rl);
 bool ratelimit_pass(struct http_ctx *ctx, const char *key, long limit, long window_s, bool commit,
                     struct ratelimit *rl);
 
+/* ratelimit_hit() (commit) on the client's own counter of kind:
+ * "rl:<kind>:<bucket>", the bucket being its address or its IPv6 /64. */
+vp_res ratelimit_client_hit(const struct http_ctx *ctx, const char *kind, long limit, long window_s,
+                            struct ratelimit *rl);
+
+/* The same as a responder's step, as ratelimit_pass(). */
+bool ratelimit_client(struct http_ctx *ctx, const char *kind, long limit, long window_s,
+                      struct ratelimit *rl);
+
+/* The gate of every anonymous route: RATE_LIMIT_PUBLIC per client IP
+ * ("rl:public:<bucket>"). Counts the request and adds the RateLimit headers,
+ * or answers 429 (503 when Redis is down) and returns false. */
+bool ratelimit_public(struct http_ctx *ctx);
+
+/* Only counts it, answering nothing: for a page that degrades instead of
+ * refusing (the web app's preview tags). */
+vp_res ratelimit_public_hit(const struct http_ctx *ctx, struct ratelimit *rl);
+
 #endif

@@ -1,17 +1,25 @@
 #!/bin/sh
-# gen-routes.sh MAP SERVER BINDIR RUNDIR
+# gen-routes.sh MAP SERVER BINDIR RUNDIR [PORT]
 #
 # Turns the one route map (routes.map) into the route table of a web server:
 #   SERVER=lighttpd  url.rewrite-once + fastcgi.server (lighttpd spawns each
 #                    responder itself, bin-path, one socket per responder)
 #   SERVER=apache    ScriptAliasMatch lines (mod_fcgid spawns the responders)
-# Both end with the catch-all `notfound`, so an unknown path is a JSON 404.
+# PORT=api (the default): the API's routes, ending with the catch-all
+# `notfound`, so an unknown path is a JSON 404. PORT=app: the map's lines
+# that start with "app", the web app's pages a responder writes; every other
+# path of that port stays the app's static files.
 set -eu
-map=$1 server=$2 bindir=$3 rundir=$4
+map=$1 server=$2 bindir=$3 rundir=$4 port=${5:-api}
 
-routes=$(grep -v '^[[:space:]]*#' "$map" | awk 'NF >= 2 { print $1, $2, (NF >= 3 ? $3 : 2) }')
+routes=$(grep -v '^[[:space:]]*#' "$map" | awk -v want="$port" '
+	NF >= 2 {
+		p = "api"
+		if ($1 == "app") { p = "app"; $1 = ""; $0 = $0 }
+		if (p == want) print $1, $2, (NF >= 3 ? $3 : 2)
+	}')
 responders=$(printf '%s\n' "$routes" | awk '{ print $2 " " $3 }' | sort -u -k1,1)
-responders=$(printf '%s\nnotfound 1\n' "$responders")
+[ "$port" = app ] || responders=$(printf '%s\nnotfound 1\n' "$responders")
 
 case $server in
 lighttpd)
@@ -25,7 +33,7 @@ lighttpd)
 		re=${re%\$}
 		printf '  "%s(?:\\?.*)?$" => "/.vp/%s/${qsa}",\n' "$re" "$name"
 	done
-	echo '  "^/" => "/.vp/notfound/"'
+	[ "$port" = app ] || echo '  "^/" => "/.vp/notfound/"'
 	echo ')'
 	echo 'fastcgi.server = ('
 	printf '%s\n' "$responders" | while read -r name procs; do
@@ -40,7 +48,7 @@ apache)
 	printf '%s\n' "$routes" | while read -r re name _; do
 		printf 'ScriptAliasMatch "%s" "%s/%s"\n' "$re" "$bindir" "$name"
 	done
-	printf 'ScriptAliasMatch "^/" "%s/notfound"\n' "$bindir"
+	[ "$port" = app ] || printf 'ScriptAliasMatch "^/" "%s/notfound"\n' "$bindir"
 	;;
 *)
 	echo "gen-routes.sh: unknown server '$server'" >&2

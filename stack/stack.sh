@@ -356,7 +356,8 @@ ARGON2_PARALLELISM RATE_LIMIT_AUTH_PER_IP RATE_LIMIT_AUTH_WINDOW
 RATE_LIMIT_LOGIN_FAILURES RATE_LIMIT_LOGIN_FAILURES_WINDOW RATE_LIMIT_API
 RATE_LIMIT_API_WINDOW RATE_LIMIT_UPLOADS RATE_LIMIT_UPLOADS_WINDOW
 S3_LIST_PARTS_PAGE_SIZE S3_MULTIPART_THRESHOLD MAX_UPLOAD_BYTES UPLOAD_PART_SIZE PART_URL_TTL UPLOAD_TTL
-MAX_ACTIVE_UPLOADS PLAYBACK_URL_TTL TRUSTED_PROXIES SUPERVISE_INTERVAL WORKER_COUNT
+MAX_ACTIVE_UPLOADS PLAYBACK_URL_TTL PUBLIC_PLAYBACK_URL_TTL RATE_LIMIT_PUBLIC
+RATE_LIMIT_PUBLIC_WINDOW TRUSTED_PROXIES SUPERVISE_INTERVAL WORKER_COUNT
 WORKER_VISIBILITY_TIMEOUT WORKER_MAX_RECEIVES WORKER_WAIT_SECONDS WORKER_MEMORY_MB
 WORKER_CPU_SECONDS WORKER_CPU_PER_SECOND MEDIA_MAX_PIXELS MEDIA_MAX_SIDE MEDIA_MAX_FPS
 MEDIA_MAX_DURATION MEDIA_MAX_STREAMS"
@@ -365,14 +366,15 @@ S3_FORCE_PATH_STYLE=true
 
 # The web app's Content-Security-Policy: nothing but its own scripts, styles
 # and icon, the API, and the storage endpoint (direct part uploads, playback
-# and thumbnails). No inline script or style, no eval, no framing.
+# and thumbnails). No inline script or style, no eval, no framing; only the
+# embed pages (/embed/...) may be framed, by any site (CSP_FOR '*').
 CSP_FOR() {
-	echo "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' $AWS_ENDPOINT_URL_S3; media-src $AWS_ENDPOINT_URL_S3; connect-src $API_URL $AWS_ENDPOINT_URL_S3; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'"
+	echo "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' $AWS_ENDPOINT_URL_S3; media-src $AWS_ENDPOINT_URL_S3; connect-src $API_URL $AWS_ENDPOINT_URL_S3; form-action 'self'; base-uri 'none'; frame-ancestors ${1:-'none'}; object-src 'none'"
 }
 
 start_web() {
-	local server=${1:-$SERVER} CGI_BIN=$ROOT/cgi-bin CSP n
-	CSP=$(CSP_FOR)
+	local server=${1:-$SERVER} CGI_BIN=$ROOT/cgi-bin CSP CSP_EMBED n
+	CSP=$(CSP_FOR) CSP_EMBED=$(CSP_FOR '*')
 	[ -x "$CGI_BIN/healthz" ] || die "responders are not built (run make)"
 	# the web app, built for this stack's API origin (a no-op when current)
 	step "web app build" "(the build's output above)"
@@ -383,6 +385,7 @@ start_web() {
 	case $server in
 	lighttpd)
 		"$ROOT/stack/gen-routes.sh" "$ROOT/routes.map" lighttpd "$CGI_BIN" "$RUN" >"$CONF/routes-lighttpd.conf"
+		"$ROOT/stack/gen-routes.sh" "$ROOT/routes.map" lighttpd "$CGI_BIN" "$RUN" app >"$CONF/routes-lighttpd-app.conf"
 		render "$ROOT/lighttpd/lighttpd.conf.in" "$CONF/lighttpd.conf"
 		lighttpd -tt -f "$CONF/lighttpd.conf" >/dev/null || die "lighttpd.conf does not parse"
 		if ! alive "$RUN/lighttpd.pid"; then
@@ -396,6 +399,7 @@ start_web() {
 		;;
 	apache)
 		"$ROOT/stack/gen-routes.sh" "$ROOT/routes.map" apache "$CGI_BIN" "$RUN" >"$CONF/routes-apache.conf"
+		"$ROOT/stack/gen-routes.sh" "$ROOT/routes.map" apache "$CGI_BIN" "$RUN" app >"$CONF/routes-apache-app.conf"
 		: >"$CONF/apache-env.conf"
 		for n in $RESPONDER_ENV; do
 			[ -n "${!n:-}" ] && printf 'FcgidInitialEnv %s "%s"\n' "$n" "${!n}" >>"$CONF/apache-env.conf"

@@ -362,7 +362,7 @@ post_json() { api POST "$1" --interface "$(random_ip)" -H 'Content-Type: applica
 	register_user "" "very-secret-$RANDOM$RANDOM"
 	login
 	api GET /me -H "Authorization: Bearer $TOKEN"
-	! grep -rqF "$PASSWORD" "$VAR_DIR/log/"
-	! grep -rqF "$TOKEN" "$VAR_DIR/log/"
-	! grep -rqF "$REFRESH" "$VAR_DIR/log/"
+	not grep -rqF "$PASSWORD" "$VAR_DIR/log/"
+	not grep -rqF "$TOKEN" "$VAR_DIR/log/"
+	not grep -rqF "$REFRESH" "$VAR_DIR/log/"
 }

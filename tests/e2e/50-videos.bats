@@ -13,36 +13,11 @@ setup() {
 	login
 }
 
-# new_video: an upload created and completed (a small one-part file), so the
-# video exists and is queued; sets VIDEO_ID and UPLOAD_ID
-new_video() {
-	head -c 1500 /dev/urandom >"$BATS_TEST_TMPDIR/v.mp4"
-	create_upload "$BATS_TEST_TMPDIR/v.mp4"
-	put_part "$BATS_TEST_TMPDIR/v.mp4" 1
-	complete_upload "$(complete_body 1)"
-	expect_status 202
-}
-
-# make_ready: what the worker records, with real objects behind the keys
-make_ready() {
-	local k720="processed/$USER_ID/$VIDEO_ID/720p.mp4" thumb="processed/$USER_ID/$VIDEO_ID/thumb.jpg"
-	printf 'rendition bytes' >"$BATS_TEST_TMPDIR/r"
-	curl -sSf -o /dev/null -T "$BATS_TEST_TMPDIR/r" "$("$ROOT/tools/vidpipe-admin" presign PUT "$S3_BUCKET_PROCESSED" "$k720" 60)"
-	curl -sSf -o /dev/null -T "$BATS_TEST_TMPDIR/r" "$("$ROOT/tools/vidpipe-admin" presign PUT "$S3_BUCKET_PROCESSED" "$thumb" 60)"
-	psql "$DATABASE_URL" -q <<-EOF
-		INSERT INTO renditions (video_id, name, width, height, bitrate, size, object_key)
-		VALUES ('$VIDEO_ID', '720p', 1280, 720, 3000000, 15, '$k720'),
-		       ('$VIDEO_ID', '360p', 640, 360, 730000, 15, 'processed/$USER_ID/$VIDEO_ID/360p.mp4');
-		UPDATE videos SET status = 'ready', progress = 100, duration_seconds = 4.5, width = 1280,
-		       height = 720, thumbnail_key = '$thumb' WHERE id = '$VIDEO_ID';
-	EOF
-}
-
 @test "a new video is listed with the contract's fields, URLs null until ready" {
 	new_video
 	api GET "/videos/$VIDEO_ID" -H "Authorization: Bearer $TOKEN"
 	expect_status 200
-	[ "$(jq -c '.video | keys' <<<"$BODY")" = '["created_at","duration_seconds","error","height","id","progress","renditions","size","status","thumbnail_url","title","updated_at","width"]' ]
+	[ "$(jq -c '.video | keys' <<<"$BODY")" = '["created_at","duration_seconds","error","height","id","progress","renditions","size","status","thumbnail_url","title","updated_at","visibility","width"]' ]
 	[ "$(jq -r .video.status <<<"$BODY")" = queued ]
 	[ "$(jq -r .video.title <<<"$BODY")" = v.mp4 ]
 	[ "$(jq -r .video.size <<<"$BODY")" = 1500 ]

@@ -50,6 +50,15 @@ expect_error() {
 	[ "$(jq -c '.error | keys' <<<"$BODY")" = '["code","message"]' ] || { echo "extra keys: $BODY" >&2; return 1; }
 }
 
+# not CMD...: fails when CMD succeeds. A bare `! CMD` fails a bats test only
+# as its last command (errexit ignores a negated command).
+not() {
+	if "$@"; then
+		echo "unexpected success: $*" >&2
+		return 1
+	fi
+}
+
 # Services started from a test must not hold bats' fd 3 open.
 stack() { "$ROOT/stack/stack.sh" --test "$@" >/dev/null 3>&-; }
 
@@ -174,6 +183,32 @@ upload_whole() {
 	for i in $(seq 1 "$n"); do put_part "$1" "$i"; done
 	complete_upload "$(complete_body $(seq 1 "$n"))"
 	expect_status 202
+}
+
+# ---------------------------------------------------------------- videos --
+# new_video: an upload created and completed (a small one-part file), so the
+# video exists and is queued; sets VIDEO_ID and UPLOAD_ID
+new_video() {
+	head -c 1500 /dev/urandom >"$BATS_TEST_TMPDIR/v.mp4"
+	create_upload "$BATS_TEST_TMPDIR/v.mp4"
+	put_part "$BATS_TEST_TMPDIR/v.mp4" 1
+	complete_upload "$(complete_body 1)"
+	expect_status 202
+}
+
+# make_ready: what the worker records, with real objects behind the keys
+make_ready() {
+	local k720="processed/$USER_ID/$VIDEO_ID/720p.mp4" thumb="processed/$USER_ID/$VIDEO_ID/thumb.jpg"
+	printf 'rendition bytes' >"$BATS_TEST_TMPDIR/r"
+	curl -sSf -o /dev/null -T "$BATS_TEST_TMPDIR/r" "$("$ROOT/tools/vidpipe-admin" presign PUT "$S3_BUCKET_PROCESSED" "$k720" 60)"
+	curl -sSf -o /dev/null -T "$BATS_TEST_TMPDIR/r" "$("$ROOT/tools/vidpipe-admin" presign PUT "$S3_BUCKET_PROCESSED" "$thumb" 60)"
+	psql "$DATABASE_URL" -q <<-EOF
+		INSERT INTO renditions (video_id, name, width, height, bitrate, size, object_key)
+		VALUES ('$VIDEO_ID', '720p', 1280, 720, 3000000, 15, '$k720'),
+		       ('$VIDEO_ID', '360p', 640, 360, 730000, 15, 'processed/$USER_ID/$VIDEO_ID/360p.mp4');
+		UPDATE videos SET status = 'ready', progress = 100, duration_seconds = 4.5, width = 1280,
+		       height = 720, thumbnail_key = '$thumb' WHERE id = '$VIDEO_ID';
+	EOF
 }
 
 sqs_call() { # sqs_call ACTION JSON

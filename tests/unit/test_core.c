@@ -301,6 +301,10 @@ static void cfg_loads_with_defaults(void **state)
 	assert_string_equal(c.frontend_url, "http://localhost:5173");
 	assert_int_equal(c.dep_timeout_ms, 3000);
 	assert_false(c.s3_path_style);
+	/* anonymous viewers: 120 requests a minute, URLs of 5 minutes */
+	assert_int_equal(c.rl_public, 120);
+	assert_int_equal(c.rl_public_window, 60);
+	assert_int_equal(c.public_playback_url_ttl, 300);
 	buf_free(&err);
 }
 
@@ -350,6 +354,13 @@ static void cfg_names_the_bad_variable(void **state)
 	setenv("JWT_REFRESH_SECRET", getenv("JWT_ACCESS_SECRET"), 1);
 	assert_int_equal(cfg_load(&c, &err), VP_INVALID);
 	assert_non_null(strstr(buf_str(&err), "differ"));
+	buf_reset(&err);
+	set_required_env();
+	/* a public URL lives at most an hour: it is how long a revoked link plays */
+	setenv("PUBLIC_PLAYBACK_URL_TTL", "3601", 1);
+	assert_int_equal(cfg_load(&c, &err), VP_INVALID);
+	assert_non_null(strstr(buf_str(&err), "PUBLIC_PLAYBACK_URL_TTL"));
+	unsetenv("PUBLIC_PLAYBACK_URL_TTL");
 	buf_free(&err);
 }
 

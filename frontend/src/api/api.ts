@@ -1,6 +1,8 @@
 // The API's routes as typed calls, all through the one AuthClient.
 import type { AuthClient } from './auth';
-import type { CreatedUpload, DeviceSession, PartDigest, PartUrl, UploadState, Video } from './types';
+import type {
+  CreatedLink, CreatedUpload, DeviceSession, PartDigest, PartUrl, ShareLink, UploadState, Video, Visibility,
+} from './types';
 
 const id = (s: string) => encodeURIComponent(s);
 
@@ -35,6 +37,18 @@ export function makeApi(auth: AuthClient) {
     renameVideo: (vid: string, title: string) =>
       auth.json<{ video: Video }>(`/videos/${id(vid)}`, { method: 'PATCH', body: { title } }),
     deleteVideo: (vid: string) => auth.json<void>(`/videos/${id(vid)}`, { method: 'DELETE' }),
+    setVisibility: (vid: string, visibility: Visibility) =>
+      auth.json<{ video: Video }>(`/videos/${id(vid)}`, { method: 'PATCH', body: { visibility } }),
+
+    links: (vid: string) => auth.json<{ links: ShareLink[] }>(`/videos/${id(vid)}/links`),
+    /** expiresIn: seconds (60..31536000), or null for a link that never expires */
+    createLink: (vid: string, expiresIn: number | null) =>
+      auth.json<{ link: CreatedLink }>(`/videos/${id(vid)}/links`, {
+        method: 'POST',
+        body: expiresIn === null ? {} : { expires_in: expiresIn },
+      }),
+    revokeLink: (vid: string, linkId: string) =>
+      auth.json<void>(`/videos/${id(vid)}/links/${id(linkId)}`, { method: 'DELETE' }),
   };
 }
 

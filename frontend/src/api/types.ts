@@ -76,10 +76,14 @@ export interface Rendition {
   url: string | null;
 }
 
+/** Who may watch: only the owner, anyone with the id (not listed), or anyone (listed). */
+export type Visibility = 'private' | 'unlisted' | 'public';
+
 export interface Video {
   id: string;
   title: string;
   status: VideoStatus;
+  visibility: Visibility;
   progress: number;
   error: string | null;
   duration_seconds: number | null;
@@ -90,4 +94,20 @@ export interface Video {
   updated_at: string;
   thumbnail_url: string | null;
   renditions: Rendition[];
+}
+
+/** What a stranger sees of a video: no error, size or progress, nothing of its owner. */
+export type PublicVideo = Omit<Video, 'error' | 'size' | 'progress'>;
+
+/** A share link as its owner lists it: the token is shown only when it is created. */
+export interface ShareLink {
+  id: string;
+  created_at: string;
+  expires_at: string | null;
+}
+
+export interface CreatedLink extends ShareLink {
+  token: string;
+  /** the web app's /s/{token} */
+  url: string;
 }

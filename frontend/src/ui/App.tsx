@@ -1,14 +1,19 @@
 // The shell: restores the session on load, shows the sign-in page while
 // signed out, and otherwise the header, the current page and the uploads
-// (which go on while the user moves between pages).
+// (which go on while the user moves between pages). The pages a stranger
+// may open (Explore, a public video, a share link) need no session: they
+// show at once, signed in or not, with a header of their own.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Session } from '../api/auth';
 import { api, auth, videosChanged } from '../app';
 import { UploadManager } from '../upload/manager';
 import { AuthPage } from '../pages/AuthPage';
+import { ExplorePage } from '../pages/ExplorePage';
 import { LibraryPage } from '../pages/LibraryPage';
+import { PublicWatchPage } from '../pages/PublicWatchPage';
 import { SessionsPage } from '../pages/SessionsPage';
 import { WatchPage } from '../pages/WatchPage';
+import { publicRoute, type PublicRoute } from '../share/share';
 import { Link, navigate, usePath, useTitle } from './router';
 
 type Phase = 'loading' | 'ready' | 'offline';
@@ -17,6 +22,7 @@ export function App() {
   const [session, setSession] = useState<Session | null>(auth.current);
   const [phase, setPhase] = useState<Phase>('loading');
   const [notice, setNotice] = useState<string | null>(null);
+  const pub = publicRoute(usePath());
 
   useEffect(
     () =>
@@ -37,6 +43,7 @@ export function App() {
   };
   useEffect(restore, []);
 
+  if (pub && pub.kind !== 'embed' && pub.kind !== 'embed-link') return <PublicShell route={pub} session={session} />;
   if (phase === 'loading') {
     return (
       <p className="center" role="status">
@@ -114,6 +121,7 @@ function Shell({ session }: { session: Session }) {
           <Link href="/sessions" aria-current={path === '/sessions' ? 'page' : undefined}>
             Sessions
           </Link>
+          <Link href="/explore">Explore</Link>
         </nav>
         <span className="who" title={session.user.email}>
           {session.user.email}
@@ -121,6 +129,36 @@ function Shell({ session }: { session: Session }) {
         <button type="button" className="secondary" onClick={signOut}>
           Sign out
         </button>
+      </header>
+      <main id="main" ref={mainRef} tabIndex={-1}>
+        {page}
+      </main>
+    </>
+  );
+}
+
+/** The pages anyone may open; the header offers the library or signing in. */
+function PublicShell({ route, session }: { route: PublicRoute; session: Session | null }) {
+  const mainRef = useRef<HTMLElement>(null);
+  let page;
+  if (route.kind === 'watch') page = <PublicWatchPage key={route.id} target={{ id: route.id }} />;
+  else if (route.kind === 'link') page = <PublicWatchPage key={route.token} target={{ token: route.token }} />;
+  else page = <ExplorePage />;
+  return (
+    <>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="top">
+        <Link href="/" className="brand">
+          vidpipe
+        </Link>
+        <nav aria-label="Main">
+          <Link href="/explore" aria-current={route.kind === 'explore' ? 'page' : undefined}>
+            Explore
+          </Link>
+        </nav>
+        {session ? <Link href="/">Your library</Link> : <Link href="/signin">Sign in</Link>}
       </header>
       <main id="main" ref={mainRef} tabIndex={-1}>
         {page}

@@ -1,11 +1,14 @@
-// One video in the library: thumbnail, title, status; rename and delete in
-// place (delete asks first, in the card, and focus moves to its answer).
+// One video in the library: thumbnail, title, status; who may watch it (a
+// select: publishing is two clicks); rename and delete in place (delete asks
+// first, in the card, and focus moves to its answer); the Share panel.
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { errorText } from '../api/errors';
-import type { Video } from '../api/types';
+import type { Video, Visibility } from '../api/types';
 import { api } from '../app';
+import { VISIBILITIES } from '../share/share';
 import { bytes, duration, when } from './format';
 import { Link } from './router';
+import { SharePanel } from './SharePanel';
 import { StatusBadge } from './StatusBadge';
 
 interface Props {
@@ -19,6 +22,7 @@ export function VideoCard({ video, onChanged, onDeleted }: Props) {
   const [title, setTitle] = useState(video.title);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [sharing, setSharing] = useState(false);
   const inputRef = useRef<HTMLInputElement>(null);
   const keepRef = useRef<HTMLButtonElement>(null);
   const renameRef = useRef<HTMLButtonElement>(null);
@@ -59,6 +63,19 @@ export function VideoCard({ video, onChanged, onDeleted }: Props) {
       onDeleted(video.id);
     } catch (err) {
       setError(errorText(err));
+      setBusy(false);
+    }
+  };
+
+  const publish = async (visibility: Visibility) => {
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await api.setVisibility(video.id, visibility);
+      onChanged(r.video);
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
       setBusy(false);
     }
   };
@@ -107,6 +124,25 @@ export function VideoCard({ video, onChanged, onDeleted }: Props) {
           {when(video.created_at)} · {bytes(video.size)}
           {video.width && video.height ? ` · ${video.width}×${video.height}` : ''}
         </p>
+        <div className="visibility">
+          <label htmlFor={`vis-${video.id}`}>Visibility</label>
+          <select
+            id={`vis-${video.id}`}
+            value={video.visibility}
+            disabled={busy}
+            onChange={(e) => void publish(e.target.value as Visibility)}
+            aria-describedby={`vis-h-${video.id}`}
+          >
+            {VISIBILITIES.map((v) => (
+              <option key={v.value} value={v.value}>
+                {v.label}
+              </option>
+            ))}
+          </select>
+          <span id={`vis-h-${video.id}`} className="sub">
+            {VISIBILITIES.find((v) => v.value === video.visibility)?.hint}
+          </span>
+        </div>
         {error && (
           <p className="error" role="alert">
             {error}
@@ -132,9 +168,19 @@ export function VideoCard({ video, onChanged, onDeleted }: Props) {
               <button type="button" className="secondary" onClick={() => setMode('delete')} aria-label={`Delete ${video.title}`}>
                 Delete
               </button>
+              <button
+                type="button"
+                className="secondary"
+                onClick={() => setSharing((on) => !on)}
+                aria-expanded={sharing}
+                aria-label={`Share ${video.title}`}
+              >
+                Share
+              </button>
             </div>
           )
         )}
+        {sharing && <SharePanel video={video} />}
       </div>
     </li>
   );

@@ -83,6 +83,12 @@ test('register, sign in, upload, watch it become ready, play in two qualities, r
     await card.waitFor();
     await card.locator('[data-status="ready"]').waitFor({ timeout: 120_000 });
     await card.locator('img').waitFor();
+    // the element comes first, its picture a moment later (a loaded machine
+    // made this a race): wait for the load, or fail on its error
+    await card.locator('img').evaluate((img) => img.complete ? undefined : new Promise((ok, fail) => {
+      img.addEventListener('load', ok, { once: true });
+      img.addEventListener('error', () => fail(new Error('the thumbnail failed to load')), { once: true });
+    }));
     assert.ok(await card.locator('img').evaluate((img) => img.complete && img.naturalWidth > 0), 'the thumbnail loads');
 
     // the refresh token is a cookie scripts cannot read, and nothing else holds it

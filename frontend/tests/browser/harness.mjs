@@ -1,11 +1,11 @@
 // harness.mjs — what the browser tests share: the stack's settings, Debian's
 // Chromium through playwright-core (no browser download), one context per
 // test, console errors collected, and a screenshot of every open page in the
-// output folder when a test fails.
+// output folder when a test fails. Test media is made in the output folder
+// too (the checkout's tests/out/, emptied each run), never in /tmp.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -96,7 +96,7 @@ export const uniqueEmail = (tag) => `${tag}-${Date.now()}-${Math.floor(Math.rand
 
 /** A small real video (854×480, 3 s, H.264 + AAC), made with ffmpeg. */
 export function makeVideo(name = 'sample.mp4', seconds = 3) {
-  const dir = mkdtempSync(join(tmpdir(), 'vidpipe-browser-'));
+  const dir = mkdtempSync(join(OUT, 'media-'));
   const file = join(dir, name);
   execFileSync('ffmpeg', [
     '-hide_banner', '-loglevel', 'error', '-y',
@@ -109,7 +109,7 @@ export function makeVideo(name = 'sample.mp4', seconds = 3) {
 
 /** Random bytes under a video name: storage takes them, the worker refuses them. */
 export function makeNotAVideo(bytes, name = 'not-a-video.mp4') {
-  const dir = mkdtempSync(join(tmpdir(), 'vidpipe-browser-'));
+  const dir = mkdtempSync(join(OUT, 'media-'));
   const file = join(dir, name);
   writeFileSync(file, randomBytes(bytes));
   return file;
@@ -166,4 +166,62 @@ export async function signIn(page, email, password) {
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Your videos' }).waitFor();
+}
+
+/**
+ * Uploads a file through the API as the web app would (create, PUT each
+ * part to its URL, complete) and waits until the worker has made it ready;
+ * returns the video's id. For tests about what happens to a video after.
+ */
+export async function uploadByApi(token, file, { title, timeout = 120_000 } = {}) {
+  const bytes = readFileSync(file);
+  const name = file.split('/').pop();
+  const c = await apiCall('POST', '/uploads', {
+    token, body: { filename: name, size: bytes.length, content_type: 'video/mp4', title: title ?? name.replace(/\.[^.]*$/, '') },
+  });
+  if (c.status !== 201) throw new Error(`create upload: ${c.status} ${JSON.stringify(c.body)}`);
+  const up = c.body.upload;
+  if (up.part_count > up.parts.length) throw new Error('uploadByApi: more parts than the first answer signs');
+  const parts = [];
+  for (const p of up.parts) {
+    const start = (p.part_number - 1) * up.part_size;
+    const res = await fetch(p.url, { method: 'PUT', body: bytes.subarray(start, start + p.size) });
+    if (!res.ok) throw new Error(`part ${p.part_number}: ${res.status}`);
+    parts.push({ part_number: p.part_number, etag: res.headers.get('etag') });
+  }
+  const done = await apiCall('POST', `/uploads/${up.id}/complete`, { token, body: { parts } });
+  if (done.status !== 202) throw new Error(`complete: ${done.status} ${JSON.stringify(done.body)}`);
+  for (const end = Date.now() + timeout; ; ) {
+    const v = await apiCall('GET', `/videos/${up.video_id}`, { token });
+    if (v.body?.video?.status === 'ready') return up.video_id;
+    if (v.body?.video?.status === 'failed') throw new Error(`the worker refused it: ${v.body.video.error}`);
+    if (Date.now() > end) throw new Error(`not ready after ${timeout} ms: ${v.body?.video?.status}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Plays the <video> of a page or frame until its time moves on. */
+export async function playsIn(frame) {
+  const v = frame.locator('video');
+  await v.waitFor();
+  await v.evaluate(
+    (el) => new Promise((ok, fail) => {
+      if (el.readyState >= 3) return ok();
+      el.addEventListener('canplay', () => ok(), { once: true });
+      el.addEventListener('error', () => fail(new Error('media error ' + el.error?.code)), { once: true });
+    }),
+  );
+  const t0 = await v.evaluate(async (el) => {
+    el.muted = true;
+    await el.play();
+    return el.currentTime;
+  });
+  await v.evaluate(
+    (el, t) => new Promise((ok, fail) => {
+      const stop = setTimeout(() => fail(new Error(`stuck at ${el.currentTime}`)), 10_000);
+      const check = () => (el.currentTime > t + 0.3 ? (clearTimeout(stop), ok()) : setTimeout(check, 50));
+      check();
+    }),
+    t0,
+  );
 }
