@@ -745,7 +745,7 @@ vp_res s3_list_keys(const struct cfg *cfg, const char *bucket, const char *prefi
 	for (;;) {
 		struct aws_resp rs;
 		const char *marker = last_key(keys);
-		bool truncated;
+		bool truncated = false;
 		size_t before = *n;
 
 		buf_reset(&q);

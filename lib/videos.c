@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db.h"
 #include "http.h"
 #include "log.h"
+#include "playback.h"
 #include "s3.h"
 
 #define VIDEO_COLS                                                                                 \
@@ -19,7 +21,8 @@
 	"v.height, v.size, "                                                                       \
 	"to_char(v.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "             \
 	"to_char(v.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "             \
-	"v.thumbnail_key, (extract(epoch FROM v.created_at) * 1000000)::bigint"
+	"v.thumbnail_key, (extract(epoch FROM v.created_at) * "                                    \
+	"1000000)::bigint, " PLAYBACK_AVAILABLE_SQL
 
 enum {
 	C_ID,
@@ -34,7 +37,8 @@ enum {
 	C_CREATED,
 	C_UPDATED,
 	C_THUMB,
-	C_CURSOR
+	C_CURSOR,
+	C_PLAYABLE
 };
 
 static struct json_object *col_int(PGresult *res, int row, int col)
@@ -136,6 +140,13 @@ static struct json_object *video_json(const struct cfg *cfg, PGresult *res, int 
 		json_object_array_add(a, r);
 	}
 	json_object_object_add(o, "renditions", a);
+	if (*err == VP_OK) {
+		struct json_object *pb = NULL;
+
+		*err = playback_json(cfg, id, !strcmp(PQgetvalue(res, row, C_PLAYABLE), "t"), ready,
+		                     cfg->playback_url_ttl, time(NULL), &pb);
+		json_object_object_add(o, "playback", pb);
+	}
 	if (*err != VP_OK) {
 		json_object_put(o);
 		return NULL;
@@ -308,6 +319,9 @@ vp_res videos_delete(const struct cfg *cfg, const char *uid, const char *id)
 		if (n && (r = s3_delete_objects(cfg, cfg->s3_bucket_processed, list, n)) != VP_OK)
 			goto end;
 	}
+	/* every HLS object: listed, so none an index does not name is left */
+	if ((r = playback_objects_keep(cfg, uid, id, NULL, NULL)) != VP_OK)
+		goto end;
 	r = db_exec("DELETE FROM videos WHERE id = $1 AND user_id = $2", 2, p, NULL);
 end:
 	free(list);
