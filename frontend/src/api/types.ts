@@ -76,6 +76,17 @@ export interface Rendition {
   url: string | null;
 }
 
+/**
+ * How to watch a video over HLS: `hls` is the master playlist URL (signed,
+ * no header or cookie needed, expires after PLAYBACK_URL_TTL), set as soon as
+ * every rung has its first segment, while the video may still be processing;
+ * `complete` once the playlist is final (the video is ready).
+ */
+export interface Playback {
+  hls: string | null;
+  complete: boolean;
+}
+
 export interface Video {
   id: string;
   title: string;
@@ -90,4 +101,5 @@ export interface Video {
   updated_at: string;
   thumbnail_url: string | null;
   renditions: Rendition[];
+  playback: Playback;
 }

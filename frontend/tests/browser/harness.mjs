@@ -167,3 +167,64 @@ export async function signIn(page, email, password) {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Your videos' }).waitFor();
 }
+
+/**
+ * A video made with ffmpeg: `seconds` of testsrc2 at `size` and `rate`, with
+ * a tone; `noise` (0..100) makes it hard to compress, so each rung's segments
+ * come close to its bit-rate cap (what an adaptive player has to choose by).
+ * The caller removes its folder (dirname of the answer).
+ */
+export function makeClip(name, { seconds, size = '1280x720', rate = 30, noise = 0 }) {
+  const dir = mkdtempSync(join(tmpdir(), 'vidpipe-browser-'));
+  const file = join(dir, name);
+  execFileSync('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${rate}:duration=${seconds}`,
+    '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`,
+    ...(noise ? ['-vf', `noise=alls=${noise}:allf=t`] : []),
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '20', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', file,
+  ]);
+  return file;
+}
+
+/** Uploads a file through the API (create, PUT each part, complete): the video's id. */
+export async function uploadByApi(token, file) {
+  const data = readFileSync(file);
+  const c = await apiCall('POST', '/uploads', {
+    token, body: { filename: file.split('/').pop(), size: data.length, content_type: 'video/mp4' },
+  });
+  if (c.status !== 201) throw new Error(`create upload: ${c.status} ${JSON.stringify(c.body)}`);
+  const up = c.body.upload;
+  const parts = [];
+  for (const p of up.parts) {
+    const start = (p.part_number - 1) * up.part_size;
+    const res = await fetch(p.url, { method: 'PUT', body: data.subarray(start, start + up.part_size) });
+    if (!res.ok) throw new Error(`part ${p.part_number}: ${res.status}`);
+    parts.push({ part_number: p.part_number, etag: res.headers.get('etag') });
+  }
+  const done = await apiCall('POST', `/uploads/${up.id}/complete`, { token, body: { parts } });
+  if (done.status !== 202) throw new Error(`complete: ${done.status} ${JSON.stringify(done.body)}`);
+  return up.video_id;
+}
+
+/** Polls GET /videos/{id} (bounded) until pred(video) holds: the video. */
+export async function waitVideo(token, id, pred, seconds = 180) {
+  const until = Date.now() + seconds * 1000;
+  let last;
+  while (Date.now() < until) {
+    const r = await apiCall('GET', `/videos/${id}`, { token });
+    last = r.body?.video;
+    if (last && pred(last)) return last;
+    if (last?.status === 'failed') break;
+    await new Promise((ok) => setTimeout(ok, 250));
+  }
+  throw new Error(`video ${id} did not get there: ${JSON.stringify(last)}`);
+}
+
+/** Limits the download speed of a page's network (bytesPerSecond -1: no limit). */
+export async function throttleDownloads(cdp, bytesPerSecond) {
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency: 0, downloadThroughput: bytesPerSecond, uploadThroughput: -1,
+  });
+}
