@@ -751,7 +751,7 @@ vp_res s3_list_keys(const struct cfg *cfg, const char *bucket, const char *prefi
 		buf_reset(&q);
 		if ((r = buf_adds(&q, "marker=")) != VP_OK ||
 		    (r = sigv4_uri_encode(&q, marker, strlen(marker), false)) != VP_OK ||
-		    (r = buf_printf(&q, "&max-keys=%d&prefix=", 1000)) != VP_OK ||
+		    (r = buf_printf(&q, "&max-keys=%ld&prefix=", cfg->s3_list_page)) != VP_OK ||
 		    (r = sigv4_uri_encode(&q, prefix, strlen(prefix), false)) != VP_OK)
 			break;
 		if ((r = s3_call(cfg, "GET", bucket, NULL, q.data, NULL, 0, NULL, 0, &rs)) != VP_OK)

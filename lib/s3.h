@@ -86,9 +86,10 @@ vp_res s3_put_start(const struct cfg *cfg, const char *bucket, const char *key,
  * (already out of the multi handle). */
 vp_res s3_put_end(struct aws_async *a, CURLcode cc);
 
-/* ListObjects of every key under prefix, every page, appended to keys one
- * after another, each ended by its NUL; *n: how many. keys' cap bounds the
- * listing (VP_TOO_LARGE past it). */
+/* ListObjects of every key under prefix, in key order, every page (of
+ * S3_LIST_PARTS_PAGE_SIZE keys), appended to keys one after another, each
+ * ended by its NUL; *n: how many. keys' cap bounds the listing
+ * (VP_TOO_LARGE past it). */
 vp_res s3_list_keys(const struct cfg *cfg, const char *bucket, const char *prefix, buf *keys,
                     size_t *n);
 
