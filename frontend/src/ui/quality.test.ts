@@ -32,8 +32,8 @@ describe('qualityOptions', () => {
 
 describe('pollDelay', () => {
   it('asks often until the video can be watched, calmly while it plays and processes, never once final', () => {
-    expect(pollDelay('queued', false, false)).toBe(1000);
-    expect(pollDelay('processing', false, false)).toBe(1000);
+    expect(pollDelay('queued', false, false)).toBe(500);
+    expect(pollDelay('processing', false, false)).toBe(500);
     expect(pollDelay('processing', true, false)).toBe(4000);
     expect(pollDelay('ready', true, true)).toBeNull();
     expect(pollDelay('failed', false, false)).toBeNull();

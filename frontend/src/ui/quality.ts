@@ -36,12 +36,13 @@ export function qualityOptions(rungs: RungInfo[], playing: number): QualityOptio
 }
 
 /**
- * How long the watch page waits before asking for the video again: soon
- * while it cannot be watched yet (the first segments arrive seconds after
- * the upload), at a calmer pace while it plays and is still processing (only
- * the status line changes), never once it is final.
+ * How long the watch page waits before asking for the video again: every
+ * half second while it cannot be watched yet (the first segments arrive
+ * seconds after the upload, and each wait adds to the time to the first
+ * frame), at a calmer pace while it plays and is still processing (only the
+ * status line changes), never once it is final.
  */
 export function pollDelay(status: string, watchable: boolean, complete: boolean): number | null {
   if (status === 'failed' || complete || (status === 'ready' && !watchable)) return null;
-  return watchable ? 4000 : 1000;
+  return watchable ? 4000 : 500;
 }
