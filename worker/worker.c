@@ -620,6 +620,8 @@ struct segs {
 	size_t stored;
 	struct putq *q;
 	vp_res failed; /* the first upload or record that failed: the attempt is lost */
+	double started; /* when the job started (now_s), for job_playable */
+	bool playable;  /* every track has its first segment in the index */
 };
 
 static void segs_free(struct segs *s)
@@ -757,6 +759,20 @@ static void segs_collect(struct job *j, struct segs *s)
 		s->stored++;
 		segment_path(j, f->track, f->number, path, sizeof(path));
 		unlink(path);
+		if (!s->playable && s->planned) {
+			bool all = true;
+
+			for (size_t i = 0; i < s->plan.n; i++)
+				all = all && s->count[i] >= 1 && s->next[i] >= 2;
+			if (all) {
+				char ms[24];
+
+				s->playable = true;
+				snprintf(ms, sizeof(ms), "%.0f", (now_s() - s->started) * 1000);
+				log_event(LOG_INFO, "job_playable", "video", j->video_id, "after_ms", ms,
+				          LOG_END);
+			}
+		}
 	}
 }
 
@@ -1024,6 +1040,7 @@ static enum outcome run_job(struct job *j)
 
 	j->dir[0] = '\0';
 	memset(&sg, 0, sizeof(sg));
+	sg.started = now_s();
 	r = video_state(j, status);
 	if (r == VP_NOT_FOUND ||
 	    (r == VP_OK && (!strcmp(status, "ready") || !strcmp(status, "failed")))) {
