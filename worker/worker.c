@@ -619,7 +619,7 @@ struct segs {
 	size_t n, cap;
 	size_t stored;
 	struct putq *q;
-	vp_res failed; /* the first upload or record that failed: the attempt is lost */
+	vp_res failed;  /* the first upload or record that failed: the attempt is lost */
 	double started; /* when the job started (now_s), for job_playable */
 	bool playable;  /* every track has its first segment in the index */
 };
@@ -769,8 +769,8 @@ static void segs_collect(struct job *j, struct segs *s)
 
 				s->playable = true;
 				snprintf(ms, sizeof(ms), "%.0f", (now_s() - s->started) * 1000);
-				log_event(LOG_INFO, "job_playable", "video", j->video_id, "after_ms", ms,
-				          LOG_END);
+				log_event(LOG_INFO, "job_playable", "video", j->video_id,
+				          "after_ms", ms, LOG_END);
 			}
 		}
 	}
