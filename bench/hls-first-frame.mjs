@@ -24,10 +24,13 @@ async function api(method, path, token, body) {
   return { status: r.status, body: await r.json().catch(() => null) };
 }
 
-const login = await fetch(API + '/auth/login', {
-  method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password }),
-});
-const token = (await login.json()).access_token;
+// a fresh access token for each run (they live 15 minutes)
+async function login() {
+  const r = await fetch(API + '/auth/login', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password }),
+  });
+  return (await r.json()).access_token;
+}
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -45,6 +48,7 @@ for (const spec of sources) {
   const [label, file] = spec.split('=');
   const data = readFileSync(file);
   for (let r = 0; r < Number(rounds); r++) {
+    const token = await login();
     const c = await api('POST', '/uploads', token, { filename: `${label}.mp4`, size: data.length, content_type: 'video/mp4' });
     const up = c.body.upload;
     const parts = [];
@@ -75,7 +79,9 @@ for (const spec of sources) {
     let playable = null;
     let ready = null;
     while (ready === null) {
-      const v = (await api('GET', `/videos/${up.video_id}`, token)).body.video;
+      const g = await api('GET', `/videos/${up.video_id}`, token);
+      if (g.status !== 200) throw new Error(`GET /videos/{id}: ${g.status}`);
+      const v = g.body.video;
       if (playable === null && v.playback.hls) playable = Date.now();
       if (v.status === 'ready') ready = Date.now();
       if (v.status === 'failed') throw new Error(`failed: ${v.error}`);
