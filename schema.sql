@@ -144,3 +144,37 @@ CREATE TABLE IF NOT EXISTS share_links (
 );
 -- GET /videos/{id}/links: a video's links, newest first
 CREATE INDEX IF NOT EXISTS share_links_video ON share_links (video_id, created_at DESC);
+-- Added with HLS playback (issue 13). The segment index the API writes
+-- playlists from: the tracks a transcode makes (one per rung, and the
+-- audio every rung shares) and, as each file reaches storage, its media
+-- segments. While a video is processing the rows grow with the work; when
+-- it becomes ready the worker replaces the whole index in the transaction
+-- that marks it ready. Objects: processed/<user>/<video>/hls/<track>/...
+CREATE TABLE IF NOT EXISTS hls_tracks (
+    video_id    uuid NOT NULL REFERENCES videos (id) ON DELETE CASCADE,
+    name        text NOT NULL,                  -- '720p', or 'audio'
+    kind        text NOT NULL,
+    width       integer,                        -- video tracks only
+    height      integer,
+    frame_rate  double precision,
+    bitrate     integer NOT NULL,               -- nominal: the rung's cap, bits per second
+    codecs      text NOT NULL,                  -- RFC 6381: 'avc1.64001f', 'mp4a.40.2'
+    init_size   bigint,                         -- NULL until the init segment is in storage
+    PRIMARY KEY (video_id, name),
+    CONSTRAINT hls_tracks_kind CHECK (kind IN ('video', 'audio')),
+    CONSTRAINT hls_tracks_name CHECK (name ~ '^[1-9][0-9]{0,4}p$' OR name = 'audio'),
+    CONSTRAINT hls_tracks_video_has_size CHECK (kind = 'audio' OR (width > 0 AND height > 0 AND frame_rate > 0)),
+    CONSTRAINT hls_tracks_sizes CHECK (bitrate > 0 AND (init_size IS NULL OR init_size > 0))
+);
+
+CREATE TABLE IF NOT EXISTS hls_segments (
+    video_id    uuid NOT NULL,
+    track       text NOT NULL,
+    number      integer NOT NULL,               -- 1, 2, ... in playback order
+    duration    double precision NOT NULL,      -- seconds
+    size        bigint NOT NULL,                -- bytes
+    PRIMARY KEY (video_id, track, number),
+    FOREIGN KEY (video_id, track) REFERENCES hls_tracks (video_id, name) ON DELETE CASCADE,
+    CONSTRAINT hls_segments_number CHECK (number >= 1),
+    CONSTRAINT hls_segments_sizes CHECK (duration > 0 AND size > 0)
+);

@@ -19,3 +19,12 @@ echo "## uploads from the browser ($(date -u +%Y-%m-%d), $(nproc) cores)"
 echo
 echo "## transcoding ($(date -u +%Y-%m-%d), $(nproc) cores)"
 ./transcode.sh
+echo
+echo "## HLS: time to the first frame ($(date -u +%Y-%m-%d), $(nproc) cores)"
+./hls-first-frame.sh
+echo
+echo "## HLS: what the segments cost ($(date -u +%Y-%m-%d), $(nproc) cores)"
+./hls-segments.sh
+echo
+echo "## HLS: a two-hour video's playlists ($(date -u +%Y-%m-%d), $(nproc) cores)"
+./hls-playlist.sh

@@ -38,7 +38,9 @@ v() { # the x264/AAC settings of one rung, as the worker sets them
 rungs="1080:6000:30 720:3000:30 480:1200:30 360:730:30"
 
 mkdir -p "$work/ours" "$work/ours2" "$work/split" "$work/each"
-read -r ow oc om <<<"$(measure ours "$ROOT/worker/vidpipe-worker" --transcode "$work/src.mp4" "$work/ours")"
+# MP4 renditions only, as the ffmpeg commands make (bench/hls-segments.sh
+# measures what the HLS tracks add)
+read -r ow oc om <<<"$(measure ours "$ROOT/worker/vidpipe-worker" --transcode "$work/src.mp4" "$work/ours" --mp4-only)"
 
 filter="[0:v]split=4[a][b][c][d];[a]scale=-2:1080[o1];[b]scale=-2:720[o2];[c]scale=-2:480[o3];[d]scale=-2:360[o4]"
 args=(-v error -y -i "$work/src.mp4" -filter_complex "$filter")
@@ -60,7 +62,7 @@ for r in $rungs; do
 	ec=$(awk -v a="$ec" -v b="$c" 'BEGIN { print a + b }')
 	em=$(( m > em ? m : em ))
 done
-read -r lw lc lm <<<"$(measure ours2 "$ROOT/worker/vidpipe-worker" --transcode "$work/src2.mp4" "$work/ours2")"
+read -r lw lc lm <<<"$(measure ours2 "$ROOT/worker/vidpipe-worker" --transcode "$work/src2.mp4" "$work/ours2" --mp4-only)"
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo "Source: 1920x1080, 30 fps, ${secs} s, H.264 8 Mbit/s + AAC ($(du -m "$work/src.mp4" | cut -f1) MiB); ladder 1080/720/480/360 at 6000/3000/1200/730 kbit/s."

@@ -1,5 +1,7 @@
 /*
- * aws.c — signed requests over one reused curl handle (see aws.h).
+ * aws.c — signed requests over one reused curl handle, or on a handle of
+ * their own for the caller's multi handle (see aws.h). Both ways go through
+ * aws_prepare, which signs the request and sets every option.
  */
 #include "aws.h"
 
@@ -97,21 +99,23 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 	return len;
 }
 
-vp_res aws_send(const struct cfg *cfg, const struct aws_req *rq, struct aws_resp *rs)
+/* Everything about one request but sending it: signed headers into *list
+ * (the caller frees it), every option on curl, io filled. rs is
+ * initialised. */
+static vp_res aws_prepare(const struct cfg *cfg, const struct aws_req *rq, CURL *curl,
+                          struct aws_io *io, struct aws_resp *rs, struct curl_slist **list)
 {
 	struct sigv4_creds creds = {cfg->aws_access_key_id, cfg->aws_secret_access_key,
 	                            cfg->aws_region};
 	struct sigv4_header hs[16];
-	struct curl_slist *list = NULL;
 	CURLU *u = NULL;
 	char *host = NULL, *port = NULL, *path = NULL, *query = NULL;
 	char amz_date[17], payload[65];
 	buf hostport, auth, line;
 	size_t nh = 0, i;
-	struct aws_io io;
-	CURLcode cc;
 	vp_res ret = VP_NOMEM;
 
+	*list = NULL;
 	buf_init(&rs->body, AWS_MAX_RESPONSE);
 	rs->status = 0;
 	rs->etag[0] = '\0';
@@ -122,8 +126,6 @@ vp_res aws_send(const struct cfg *cfg, const struct aws_req *rq, struct aws_resp
 	if (rq->n_headers > VP_ARRAY_LEN(hs) - 3)
 		return VP_INVALID;
 
-	if (!aws_curl && !(aws_curl = curl_easy_init()))
-		goto end;
 	if (!(u = curl_url()))
 		goto end;
 	ret = VP_INVALID;
@@ -156,80 +158,72 @@ vp_res aws_send(const struct cfg *cfg, const struct aws_req *rq, struct aws_resp
 		buf_reset(&line);
 		if (buf_printf(&line, "%s: %s", hs[i].name, hs[i].value) != VP_OK)
 			goto end;
-		struct curl_slist *n = curl_slist_append(list, buf_str(&line));
+		struct curl_slist *n = curl_slist_append(*list, buf_str(&line));
 		if (!n)
 			goto end;
-		list = n;
+		*list = n;
 	}
 	buf_reset(&line);
 	if (buf_printf(&line, "Authorization: %s", buf_str(&auth)) != VP_OK)
 		goto end;
 	{
-		struct curl_slist *n = curl_slist_append(list, buf_str(&line));
+		struct curl_slist *n = curl_slist_append(*list, buf_str(&line));
 		if (!n)
 			goto end;
-		list = n;
+		*list = n;
 		/* No "Expect: 100-continue" round trip for small bodies. */
-		n = curl_slist_append(list, "Expect:");
+		n = curl_slist_append(*list, "Expect:");
 		if (!n)
 			goto end;
-		list = n;
+		*list = n;
 	}
 
-	curl_easy_reset(aws_curl);
-	curl_easy_setopt(aws_curl, CURLOPT_URL, rq->url);
-	curl_easy_setopt(aws_curl, CURLOPT_HTTPHEADER, list);
-	curl_easy_setopt(aws_curl, CURLOPT_CUSTOMREQUEST, rq->method);
-	curl_easy_setopt(aws_curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(aws_curl, CURLOPT_TIMEOUT_MS,
+	curl_easy_reset(curl);
+	curl_easy_setopt(curl, CURLOPT_URL, rq->url);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, *list);
+	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, rq->method);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
 	                 rq->timeout_ms ? rq->timeout_ms : cfg->dep_timeout_ms);
-	curl_easy_setopt(aws_curl, CURLOPT_CONNECTTIMEOUT_MS, cfg->dep_timeout_ms);
-	io.rs = rs;
-	io.download = rq->download;
-	io.curl = aws_curl;
-	curl_easy_setopt(aws_curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(aws_curl, CURLOPT_WRITEDATA, &io);
-	curl_easy_setopt(aws_curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(aws_curl, CURLOPT_HEADERDATA, rs);
-	curl_easy_setopt(aws_curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, cfg->dep_timeout_ms);
+	memset(io, 0, sizeof(*io));
+	io->rs = rs;
+	io->download = rq->download;
+	io->curl = curl;
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, io);
+	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(curl, CURLOPT_HEADERDATA, rs);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (aws_abort) {
-		curl_easy_setopt(aws_curl, CURLOPT_XFERINFOFUNCTION, on_xfer);
-		curl_easy_setopt(aws_curl, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_xfer);
+		curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
 	}
 	if (rq->head)
-		curl_easy_setopt(aws_curl, CURLOPT_NOBODY, 1L);
+		curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
 	if (rq->upload) {
 		/* whole objects can be large: no overall timeout, but give up on a
 		 * transfer that stalls below 1 KiB/s for 30 s */
-		curl_easy_setopt(aws_curl, CURLOPT_TIMEOUT_MS, 0L);
-		curl_easy_setopt(aws_curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-		curl_easy_setopt(aws_curl, CURLOPT_LOW_SPEED_TIME, 30L);
-		curl_easy_setopt(aws_curl, CURLOPT_UPLOAD, 1L);
-		io.upload = rq->upload;
-		io.upload_left = rq->upload_size;
-		curl_easy_setopt(aws_curl, CURLOPT_READFUNCTION, on_read);
-		curl_easy_setopt(aws_curl, CURLOPT_READDATA, &io);
-		curl_easy_setopt(aws_curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)rq->upload_size);
+		curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 0L);
+		curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+		curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 30L);
+		curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+		io->upload = rq->upload;
+		io->upload_left = rq->upload_size;
+		curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(curl, CURLOPT_READDATA, io);
+		curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)rq->upload_size);
 	} else if (rq->download) {
-		curl_easy_setopt(aws_curl, CURLOPT_TIMEOUT_MS, 0L);
-		curl_easy_setopt(aws_curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-		curl_easy_setopt(aws_curl, CURLOPT_LOW_SPEED_TIME, 30L);
+		curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 0L);
+		curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+		curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 30L);
 	}
 	if (rq->body && !rq->upload) {
-		curl_easy_setopt(aws_curl, CURLOPT_POSTFIELDS, rq->body);
-		curl_easy_setopt(aws_curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, rq->body);
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
 	}
-	cc = curl_easy_perform(aws_curl);
-	if (cc != CURLE_OK) {
-		log_event(LOG_WARN, "aws_transport", "service", rq->service, "error",
-		          curl_easy_strerror(cc), LOG_END);
-		ret = VP_UNAVAILABLE;
-		goto end;
-	}
-	curl_easy_getinfo(aws_curl, CURLINFO_RESPONSE_CODE, &rs->status);
 	ret = VP_OK;
 end:
-	curl_slist_free_all(list);
 	curl_free(host);
 	curl_free(port);
 	curl_free(path);
@@ -238,7 +232,95 @@ end:
 	buf_free(&hostport);
 	buf_free(&auth);
 	buf_free(&line);
-	if (ret != VP_OK)
-		buf_free(&rs->body); /* on failure the caller owns nothing */
+	if (ret != VP_OK) {
+		curl_slist_free_all(*list);
+		*list = NULL;
+		buf_free(&rs->body);
+	}
 	return ret;
+}
+
+/* How a transfer ended: the status, or VP_UNAVAILABLE (logged) for a
+ * transport failure. */
+static vp_res aws_outcome(const struct aws_req *rq, CURL *curl, CURLcode cc, struct aws_resp *rs)
+{
+	if (cc != CURLE_OK) {
+		log_event(LOG_WARN, "aws_transport", "service", rq ? rq->service : "s3", "error",
+		          curl_easy_strerror(cc), LOG_END);
+		buf_free(&rs->body); /* on failure the caller owns nothing */
+		return VP_UNAVAILABLE;
+	}
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &rs->status);
+	return VP_OK;
+}
+
+vp_res aws_send(const struct cfg *cfg, const struct aws_req *rq, struct aws_resp *rs)
+{
+	struct curl_slist *list = NULL;
+	struct aws_io io;
+	vp_res r;
+
+	if (!aws_curl && !(aws_curl = curl_easy_init())) {
+		buf_init(&rs->body, 1);
+		return VP_NOMEM;
+	}
+	if ((r = aws_prepare(cfg, rq, aws_curl, &io, rs, &list)) != VP_OK)
+		return r;
+	r = aws_outcome(rq, aws_curl, curl_easy_perform(aws_curl), rs);
+	curl_slist_free_all(list);
+	return r;
+}
+
+struct aws_async {
+	CURL *curl;
+	struct curl_slist *list;
+	struct aws_io io;
+	struct aws_resp rs;
+	const char *service; /* a literal */
+};
+
+vp_res aws_async_start(const struct cfg *cfg, const struct aws_req *rq, struct aws_async **out)
+{
+	struct aws_async *a = calloc(1, sizeof(*a));
+	vp_res r = VP_NOMEM;
+
+	*out = NULL;
+	if (!a || !(a->curl = curl_easy_init()))
+		goto fail;
+	if ((r = aws_prepare(cfg, rq, a->curl, &a->io, &a->rs, &a->list)) != VP_OK)
+		goto fail;
+	a->service = !strcmp(rq->service, "sqs") ? "sqs" : "s3";
+	curl_easy_setopt(a->curl, CURLOPT_PRIVATE, a);
+	*out = a;
+	return VP_OK;
+fail:
+	if (a && a->curl)
+		curl_easy_cleanup(a->curl);
+	free(a);
+	return r;
+}
+
+CURL *aws_async_handle(struct aws_async *a)
+{
+	return a->curl;
+}
+
+vp_res aws_async_finish(struct aws_async *a, CURLcode cc, struct aws_resp *rs)
+{
+	struct aws_req rq = {.service = a->service};
+	vp_res r = aws_outcome(&rq, a->curl, cc, &a->rs);
+
+	*rs = a->rs;
+	memset(&a->rs, 0, sizeof(a->rs)); /* the body is the caller's now */
+	return r;
+}
+
+void aws_async_free(struct aws_async *a)
+{
+	if (!a)
+		return;
+	curl_easy_cleanup(a->curl);
+	curl_slist_free_all(a->list);
+	buf_free(&a->rs.body);
+	free(a);
 }

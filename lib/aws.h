@@ -6,10 +6,15 @@
  * process's reused curl handle (keep-alive) within the configured timeout,
  * and collects the status, the body (capped) and the ETag header. Transport
  * failures are VP_UNAVAILABLE; the caller maps HTTP statuses.
+ *
+ * aws_async_* make the same signed request on a curl handle of its own, for
+ * a caller that runs several at once on a curl multi handle (the worker's
+ * segment uploads, lib/putq.h).
  */
 #ifndef VP_AWS_H
 #define VP_AWS_H
 
+#include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>
 
@@ -45,5 +50,17 @@ struct aws_resp {
 void aws_set_abort_flag(volatile sig_atomic_t *flag);
 
 vp_res aws_send(const struct cfg *cfg, const struct aws_req *rq, struct aws_resp *rs);
+
+/* A request prepared and signed on a curl handle of its own, which the
+ * caller adds to its multi handle (aws_async_handle). Everything rq points
+ * to but the URL must outlive the transfer (an upload's FILE, a body). */
+struct aws_async;
+vp_res aws_async_start(const struct cfg *cfg, const struct aws_req *rq, struct aws_async **out);
+CURL *aws_async_handle(struct aws_async *a);
+/* Once the multi handle says the transfer is done with cc: the answer, as
+ * aws_send gives it (rs->body is the caller's on VP_OK). Then free it. */
+vp_res aws_async_finish(struct aws_async *a, CURLcode cc, struct aws_resp *rs);
+/* Accepts NULL; the handle must be out of any multi handle. */
+void aws_async_free(struct aws_async *a);
 
 #endif

@@ -119,6 +119,15 @@ static vp_res cfg_load_auth(struct cfg *c, buf *err)
 		buf_printf(err, "JWT_ACCESS_SECRET and JWT_REFRESH_SECRET must differ");
 		return VP_INVALID;
 	}
+	/* playback URLs are signed with a key of their own: one that leaked
+	 * from a player's URL can never sign a session token, or the reverse */
+	if ((r = require_key("PLAYBACK_TOKEN_SECRET", &c->playback_token_secret, err)) != VP_OK)
+		return r;
+	if (!strcmp(c->playback_token_secret, c->jwt_access_secret) ||
+	    !strcmp(c->playback_token_secret, c->jwt_refresh_secret)) {
+		buf_printf(err, "PLAYBACK_TOKEN_SECRET must differ from the JWT keys");
+		return VP_INVALID;
+	}
 	c->jwt_issuer = env_or("JWT_ISSUER", "vidpipe");
 	c->jwt_audience = env_or("JWT_AUDIENCE", "vidpipe-api");
 	if ((r = cfg_long("ACCESS_TOKEN_TTL", 900, 30, 86400, &c->access_ttl, err)) ||
@@ -161,11 +170,13 @@ vp_res cfg_load(struct cfg *c, buf *err)
 		return VP_INVALID;
 	}
 	c->frontend_url = env_or("FRONTEND_URL", "http://localhost:5173");
+	c->api_url = env_or("API_URL", "http://localhost:8000");
 	c->aws_region = env_or("AWS_REGION", env_or("AWS_DEFAULT_REGION", "us-east-1"));
 	c->s3_endpoint = env_or("AWS_ENDPOINT_URL_S3", NULL);
 	c->sqs_endpoint = env_or("AWS_ENDPOINT_URL_SQS", NULL);
 	c->sqs_dlq_url = env_or("SQS_DLQ_URL", NULL);
 	if ((r = require_http_url("FRONTEND_URL", c->frontend_url, err)) != VP_OK ||
+	    (r = require_http_url("API_URL", c->api_url, err)) != VP_OK ||
 	    (r = require_http_url("AWS_ENDPOINT_URL_S3", c->s3_endpoint, err)) != VP_OK ||
 	    (r = require_http_url("AWS_ENDPOINT_URL_SQS", c->sqs_endpoint, err)) != VP_OK ||
 	    (r = require_http_url("SQS_QUEUE_URL", c->sqs_queue_url, err)) != VP_OK)

@@ -19,6 +19,7 @@ struct cfg {
 	const char *database_url;
 	const char *redis_url;
 	const char *frontend_url; /* the one CORS origin */
+	const char *api_url;      /* the API's own base URL, as clients reach it */
 	const char *aws_region;
 	const char *aws_access_key_id;
 	const char *aws_secret_access_key;
@@ -42,8 +43,9 @@ struct cfg {
 	const char *jwt_refresh_secret; /* >= 32 bytes, differs from the above */
 	const char *jwt_issuer;
 	const char *jwt_audience;
-	long access_ttl;  /* seconds */
-	long refresh_ttl; /* seconds; also the session's lifetime */
+	long access_ttl;                   /* seconds */
+	long refresh_ttl;                  /* seconds; also the session's lifetime */
+	const char *playback_token_secret; /* >= 32 bytes, differs from both JWT keys */
 	long argon2_m_kib, argon2_t, argon2_p;
 
 	/* uploads and playback */

@@ -234,6 +234,24 @@ void http_error(struct http_ctx *ctx, int status, const char *code, const char *
 	http_json(ctx, status, o);
 }
 
+void http_text(struct http_ctx *ctx, int status, const char *content_type, const char *text,
+               size_t n)
+{
+	struct http_req *req = ctx->req;
+
+	buf_reset(&req->body);
+	req->content_type = content_type;
+	req->status = status;
+	if (buf_add(&req->body, text, n) != VP_OK) {
+		req->content_type = NULL;
+		req->status = 500;
+		buf_reset(&req->body);
+		buf_adds(&req->body,
+		         "{\"error\":{\"code\":\"internal\",\"message\":\"response too large\"}}");
+	}
+	req->answered = true;
+}
+
 void http_empty(struct http_ctx *ctx, int status)
 {
 	buf_reset(&ctx->req->body);
@@ -358,7 +376,8 @@ static bool http_prepare(struct http_ctx *ctx, const struct http_method *methods
 		buf_init(&allow, 1024);
 		allow_list(methods, n_methods, &allow);
 		http_header(ctx, "Allow", buf_str(&allow));
-		if (req->origin && !strcmp(req->origin, ctx->cfg->frontend_url)) {
+		if (req->origin &&
+		    (req->cors_any || !strcmp(req->origin, ctx->cfg->frontend_url))) {
 			http_header(ctx, "Access-Control-Allow-Methods", buf_str(&allow));
 			http_header(ctx, "Access-Control-Allow-Headers",
 			            "Authorization, Content-Type, X-Request-Id");
@@ -441,7 +460,7 @@ static void http_send(struct http_ctx *ctx)
 {
 	struct http_req *req = ctx->req;
 	FCGX_Stream *out = req->fcgx.out;
-	bool cors = req->origin && !strcmp(req->origin, ctx->cfg->frontend_url);
+	bool cors = req->origin && !strcmp(req->origin, ctx->cfg->frontend_url) && !req->cors_any;
 	buf h;
 
 	buf_init(&h, 64 * 1024);
@@ -465,6 +484,9 @@ static void http_send(struct http_ctx *ctx)
 		           "Access-Control-Expose-Headers: X-Request-Id, RateLimit-Limit, "
 		           "RateLimit-Remaining, RateLimit-Reset, Retry-After\r\n",
 		           req->origin);
+	else if (req->cors_any)
+		buf_adds(&h, "Access-Control-Allow-Origin: *\r\n"
+		             "Access-Control-Expose-Headers: X-Request-Id\r\n");
 	buf_adds(&h, "Vary: Origin\r\n");
 	buf_add(&h, req->headers.data, req->headers.len);
 	buf_adds(&h, "\r\n");
@@ -523,7 +545,8 @@ static void http_log(struct http_ctx *ctx)
 	          "path", path, "status", status, "ms", ms, "ip", req->client_ip, LOG_END);
 }
 
-int http_serve(const char *prog, const struct http_method *methods, size_t n_methods)
+static int serve(const char *prog, const struct http_method *methods, size_t n_methods,
+                 bool any_origin)
 {
 	static struct http_req req;
 	struct http_ctx ctx;
@@ -562,6 +585,7 @@ int http_serve(const char *prog, const struct http_method *methods, size_t n_met
 		req.answered = false;
 		req.json = NULL;
 		req.content_type = NULL;
+		req.cors_any = any_origin;
 		buf_reset(&req.headers);
 		buf_reset(&req.body);
 		if (http_prepare(&ctx, methods, n_methods, &chosen)) {
@@ -582,4 +606,14 @@ int http_serve(const char *prog, const struct http_method *methods, size_t n_met
 	rds_close();
 	curl_global_cleanup();
 	return 0;
+}
+
+int http_serve(const char *prog, const struct http_method *methods, size_t n_methods)
+{
+	return serve(prog, methods, n_methods, false);
+}
+
+int http_serve_any_origin(const char *prog, const struct http_method *methods, size_t n_methods)
+{
+	return serve(prog, methods, n_methods, true);
 }

@@ -10,8 +10,15 @@
  * handler, then the response with the headers every API answer carries
  * (nosniff, no-store, X-Request-Id, CORS) and one log line.
  *
- * Handlers answer through http_json()/http_error()/http_empty(); the
- * response body is owned by the request and freed after it is sent.
+ * Handlers answer through http_json()/http_error()/http_empty(), or
+ * http_text() for a body that is not JSON (a playlist); the response body
+ * is owned by the request and freed after it is sent.
+ *
+ * CORS: answers carry Access-Control-Allow-Origin for FRONTEND_URL, with
+ * credentials. A responder started with http_serve_any_origin() serves
+ * capability URLs instead (a token in the URL is the whole credential; no
+ * cookie or header is ever read): its answers and preflights allow any
+ * origin, without credentials, so a player on any page can fetch them.
  */
 #ifndef VP_HTTP_H
 #define VP_HTTP_H
@@ -53,6 +60,7 @@ struct http_req {
 	buf headers; /* extra header lines, each ending "\r\n" */
 	buf body;
 	const char *content_type; /* of the body; NULL for the API's JSON */
+	bool cors_any;            /* Access-Control-Allow-Origin: * (http_serve_any_origin) */
 	bool answered;
 };
 
@@ -74,6 +82,8 @@ struct http_method {
  * checked before the first request and a bad one ends the process with 1.
  * methods == NULL makes the catch-all responder: every request is 404. */
 int http_serve(const char *prog, const struct http_method *methods, size_t n_methods);
+/* The same for a responder of capability URLs: any origin, no credentials. */
+int http_serve_any_origin(const char *prog, const struct http_method *methods, size_t n_methods);
 
 /* For a responder whose path carries a secret (a share link's token): the
  * path's segment n (0-based) never reaches a log line, which shows
@@ -92,6 +102,9 @@ void http_header(struct http_ctx *ctx, const char *name, const char *value);
 void http_json(struct http_ctx *ctx, int status, struct json_object *o);
 /* Answers the contract's error shape. */
 void http_error(struct http_ctx *ctx, int status, const char *code, const char *message);
+/* Answers status with n bytes of text of content_type (a literal). */
+void http_text(struct http_ctx *ctx, int status, const char *content_type, const char *text,
+               size_t n);
 /* Answers a status without a body (204). */
 void http_empty(struct http_ctx *ctx, int status);
 /* Answers n bytes of a body that is not JSON (the web app's pages), of

@@ -39,6 +39,11 @@ void s3_xml_error_code(const char *body, size_t n, char *code, size_t size);
 vp_res s3_xml_parts_page(const char *body, size_t n, struct s3_part **list, size_t *count,
                          size_t *cap, bool *truncated, char next[16]);
 
+/* s3.c: one ListObjects answer page: each <Contents><Key> is appended to
+ * keys with its NUL, counted in *count; *truncated says whether another
+ * page follows. VP_INTERNAL for a document that is not a ListBucketResult. */
+vp_res s3_xml_keys_page(const char *body, size_t n, buf *keys, size_t *count, bool *truncated);
+
 /* s3.c: what a CompleteMultipartUpload answer means (an <Error> inside a
  * 200 is a failure): VP_OK, VP_INVALID for a part storage refused,
  * VP_NOT_FOUND for an upload gone, VP_UNAVAILABLE, VP_DENIED or

@@ -655,6 +655,118 @@ end:
 	return r;
 }
 
+vp_res s3_put_start(const struct cfg *cfg, const char *bucket, const char *key,
+                    const char *content_type, FILE *f, long long size, struct aws_async **out)
+{
+	const struct sigv4_header hs[1] = {{"content-type", content_type}};
+	struct aws_req rq = {.service = "s3",
+	                     .method = "PUT",
+	                     .upload = f,
+	                     .upload_size = size,
+	                     .headers = hs,
+	                     .n_headers = 1};
+	buf url;
+	vp_res r;
+
+	*out = NULL;
+	buf_init(&url, 8192);
+	if ((r = s3_url(cfg, bucket, key, &url)) == VP_OK) {
+		rq.url = url.data;
+		r = aws_async_start(cfg, &rq, out); /* curl keeps its own copy of the URL */
+	}
+	buf_free(&url);
+	return r;
+}
+
+vp_res s3_put_end(struct aws_async *a, CURLcode cc)
+{
+	struct aws_resp rs;
+	vp_res r = aws_async_finish(a, cc, &rs);
+
+	if (r == VP_OK) {
+		r = s3_status(rs.status);
+		if (r != VP_OK)
+			log_event(LOG_WARN, "s3_put", "status", rs.status >= 500 ? "5xx" : "4xx",
+			          LOG_END);
+		buf_free(&rs.body);
+	}
+	aws_async_free(a);
+	return r;
+}
+
+vp_res s3_xml_keys_page(const char *body, size_t n, buf *keys, size_t *count, bool *truncated)
+{
+	xmlDocPtr d = xml_read(body, n);
+	xmlNodePtr root = d ? xmlDocGetRootElement(d) : NULL;
+	char flag[8] = "false";
+	vp_res r = VP_OK;
+
+	*truncated = false;
+	if (!root || !xml_is(root, "ListBucketResult")) {
+		xmlFreeDoc(d);
+		return VP_INTERNAL;
+	}
+	for (xmlNodePtr c = root->children; c && r == VP_OK; c = c->next) {
+		char key[1100];
+
+		/* a key this API could not have made (empty, too long) is skipped */
+		if (!xml_is(c, "Contents") || !xml_child_text(c, "Key", key, sizeof(key)) ||
+		    !key[0])
+			continue;
+		if ((r = buf_add(keys, key, strlen(key) + 1)) == VP_OK)
+			(*count)++;
+	}
+	xml_child_text(root, "IsTruncated", flag, sizeof(flag));
+	*truncated = !strcmp(flag, "true");
+	xmlFreeDoc(d);
+	return r;
+}
+
+/* The last key of a packed list (keys NUL-separated), or "" for none. */
+static const char *last_key(const buf *keys)
+{
+	size_t i;
+
+	if (!keys->len)
+		return "";
+	for (i = keys->len - 1; i > 0 && keys->data[i - 1] != '\0'; i--)
+		;
+	return keys->data + i;
+}
+
+vp_res s3_list_keys(const struct cfg *cfg, const char *bucket, const char *prefix, buf *keys,
+                    size_t *n)
+{
+	buf q;
+	vp_res r = VP_OK;
+
+	*n = 0;
+	buf_init(&q, 8192);
+	for (;;) {
+		struct aws_resp rs;
+		const char *marker = last_key(keys);
+		bool truncated = false;
+		size_t before = *n;
+
+		buf_reset(&q);
+		if ((r = buf_adds(&q, "marker=")) != VP_OK ||
+		    (r = sigv4_uri_encode(&q, marker, strlen(marker), false)) != VP_OK ||
+		    (r = buf_printf(&q, "&max-keys=%ld&prefix=", cfg->s3_list_page)) != VP_OK ||
+		    (r = sigv4_uri_encode(&q, prefix, strlen(prefix), false)) != VP_OK)
+			break;
+		if ((r = s3_call(cfg, "GET", bucket, NULL, q.data, NULL, 0, NULL, 0, &rs)) != VP_OK)
+			break;
+		if ((r = s3_status(rs.status)) == VP_OK)
+			r = s3_xml_keys_page(rs.body.data, rs.body.len, keys, n, &truncated);
+		buf_free(&rs.body);
+		/* a truncated page that brought nothing new would loop for ever */
+		if (r != VP_OK || !truncated || *n == before)
+			break;
+	}
+	buf_free(&q);
+	return r;
+}
+
 vp_res s3_put_file(const struct cfg *cfg, const char *bucket, const char *key,
                    const char *content_type, FILE *f, long long size)
 {

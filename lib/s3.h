@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include "aws.h"
 #include "buf.h"
 #include "cfg.h"
 #include "sigv4.h"
@@ -75,6 +76,22 @@ vp_res s3_get_to_file(const struct cfg *cfg, const char *bucket, const char *key
  * (aborted if any part fails). */
 vp_res s3_put_file(const struct cfg *cfg, const char *bucket, const char *key,
                    const char *content_type, FILE *f, long long size);
+
+/* PutObject of the size bytes of f (one PUT: a segment-sized file) as a
+ * transfer on a curl handle of its own, for the caller's multi handle
+ * (aws_async_handle). f must stay open until s3_put_end. */
+vp_res s3_put_start(const struct cfg *cfg, const char *bucket, const char *key,
+                    const char *content_type, FILE *f, long long size, struct aws_async **out);
+/* How that PUT ended, once the multi handle says it is done (cc); frees a
+ * (already out of the multi handle). */
+vp_res s3_put_end(struct aws_async *a, CURLcode cc);
+
+/* ListObjects of every key under prefix, in key order, every page (of
+ * S3_LIST_PARTS_PAGE_SIZE keys), appended to keys one after another, each
+ * ended by its NUL; *n: how many. keys' cap bounds the listing
+ * (VP_TOO_LARGE past it). */
+vp_res s3_list_keys(const struct cfg *cfg, const char *bucket, const char *prefix, buf *keys,
+                    size_t *n);
 
 /* DeleteObjects (at most 1000 keys per call; more are sent in batches).
  * Missing keys count as deleted. */

@@ -20,6 +20,12 @@
  *                  frame's own layout, rate and format, resample into a FIFO
  *                  and encode 1024-sample frames once, writing each packet
  *                  into every rendition
+ *   segments       (when the caller listens) every encoded packet also goes
+ *                  to its HLS track: an MP4 muxer in CMAF mode per track
+ *                  ("+cmaf+frag_custom"), writing into a memory buffer; a
+ *                  keyframe (video) or the first AAC frame past a mark
+ *                  (audio) closes the open segment: the muxer flushes its
+ *                  fragment, the buffer becomes <n>.m4s, the hook hears of it
  *
  * A check that fails writes the user's reason and answers TC_EREFUSED,
  * which becomes VP_INVALID at the top; other negative AVERROR codes pass up
@@ -38,6 +44,7 @@
 #include <libavutil/opt.h>
 #include <libswresample/swresample.h>
 #include <libswscale/swscale.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,6 +52,7 @@
 #include <sys/stat.h>
 
 #include "cfg.h"
+#include "hls.h"
 #include "log.h"
 
 const struct tc_rung tc_default_ladder[4] = {
@@ -109,6 +117,22 @@ vp_res tc_limits_load(struct tc_limits *l, buf *err)
 	return VP_OK;
 }
 
+/* One HLS track being written: its muxer writes into a memory buffer that
+ * becomes a file each time a segment closes. */
+struct seg_out {
+	AVFormatContext *oc;
+	AVStream *st;
+	size_t track;     /* index in the plan */
+	char dir[4096];   /* out_dir/hls/<track> */
+	int number;       /* segments closed so far */
+	bool open;        /* the current segment holds packets */
+	int64_t start;    /* the open segment's first time, in st->time_base */
+	int64_t end;      /* the latest packet end in it */
+	int64_t next_cut; /* audio: the time at which the next segment starts */
+	long long init_size;
+	bool finished;
+};
+
 struct rend {
 	AVFormatContext *oc;
 	AVCodecContext *venc;
@@ -119,7 +143,9 @@ struct rend {
 	double next;      /* the timeline second of the next frame to keep */
 	long long frames; /* pictures given to the encoder */
 	int64_t last_pts;
+	int64_t frame_ticks; /* one frame at the output rate, in 1/90000 s */
 	bool started;
+	struct seg_out hls;
 };
 
 struct tc {
@@ -162,6 +188,11 @@ struct tc {
 
 	struct rend r[TC_MAX_OUTPUTS];
 	size_t n;
+	double next_key;     /* the timeline second of the next keyframe */
+	bool hls;            /* write the HLS tracks (the caller listens) */
+	struct seg_out ahls; /* the audio's HLS track */
+	struct tc_plan plan;
+	AVPacket *spkt; /* a packet's second reference, for its segment */
 	double thumb_at;
 	bool thumb_done;
 	const char *thumb_path;
@@ -323,6 +354,203 @@ static int rotate_frame(struct tc *t, const AVFrame *in, AVFrame **out)
 /* Output                                                                    */
 /* ------------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------------ */
+/* HLS segments                                                              */
+/* ------------------------------------------------------------------------ */
+
+/* Moves what the track's muxer wrote since the last file into path, and
+ * gives the muxer a fresh buffer. *size: the file's bytes. */
+static int seg_take(struct seg_out *s, const char *path, long long *size)
+{
+	uint8_t *data = NULL;
+	int n = avio_close_dyn_buf(s->oc->pb, &data), ret = 0;
+	FILE *f;
+
+	s->oc->pb = NULL;
+	*size = n;
+	if (!(f = fopen(path, "wb")) || (n > 0 && fwrite(data, 1, (size_t)n, f) != (size_t)n))
+		ret = AVERROR(EIO);
+	if (f && fclose(f) != 0)
+		ret = AVERROR(EIO);
+	av_free(data);
+	return ret < 0 ? ret : avio_open_dyn_buf(&s->oc->pb);
+}
+
+/* Tells the caller a file of the track is complete. */
+static int seg_report(struct tc *t, const struct seg_out *s, const char *path, double duration,
+                      long long size)
+{
+	struct tc_segment seg = {s->track, s->number, duration, size, path};
+
+	return t->hooks->segment(t->hooks->ud, &seg) ? 0 : AVERROR_EXIT;
+}
+
+/* Closes the open segment at until (its end, in the track's time base):
+ * the muxer writes its fragment, which becomes the next numbered file. */
+static int seg_close(struct tc *t, struct seg_out *s, int64_t until)
+{
+	char path[4200], name[HLS_NAME_MAX];
+	long long size;
+	int ret;
+
+	if (!s->open)
+		return 0;
+	if ((ret = av_write_frame(s->oc, NULL)) < 0) /* frag_custom: flush the fragment */
+		return ret;
+	hls_file_name(s->number + 1, name);
+	snprintf(path, sizeof(path), "%s/%s", s->dir, name);
+	if ((ret = seg_take(s, path, &size)) < 0)
+		return ret;
+	s->number++;
+	s->open = false;
+	return seg_report(t, s, path, (double)(until - s->start) * av_q2d(s->st->time_base), size);
+}
+
+/* One packet (times in tb, moved by offset) into the track's open segment. */
+static int seg_write(struct tc *t, struct seg_out *s, const AVPacket *pkt, AVRational tb,
+                     int64_t offset)
+{
+	int ret;
+
+	if ((ret = av_packet_ref(t->spkt, pkt)) < 0)
+		return ret;
+	t->spkt->pts += offset;
+	t->spkt->dts += offset;
+	av_packet_rescale_ts(t->spkt, tb, s->st->time_base);
+	t->spkt->stream_index = s->st->index;
+	if (!s->open) {
+		s->open = true;
+		s->start = s->end = t->spkt->pts;
+	}
+	if (t->spkt->pts + t->spkt->duration > s->end)
+		s->end = t->spkt->pts + t->spkt->duration;
+	ret = av_write_frame(s->oc, t->spkt);
+	av_packet_unref(t->spkt);
+	return ret;
+}
+
+/* A rung's packet: a keyframe closes the segment before it (in decoding
+ * order nothing after an IDR refers to anything before it). */
+static int seg_video(struct tc *t, struct rend *r, const AVPacket *pkt)
+{
+	struct seg_out *s = &r->hls;
+	int ret;
+
+	if ((pkt->flags & AV_PKT_FLAG_KEY) && s->open &&
+	    (ret = seg_close(t, s, av_rescale_q(pkt->pts, r->venc->time_base, s->st->time_base))) <
+	        0)
+		return ret;
+	return seg_write(t, s, pkt, r->venc->time_base, 0);
+}
+
+/* An audio packet: the first AAC frame at or after a mark starts a new
+ * segment. The encoder's priming samples come first (its pts are negative
+ * by that much): the track is moved to start at 0. */
+static int seg_audio(struct tc *t, const AVPacket *pkt)
+{
+	struct seg_out *s = &t->ahls;
+	int64_t mark = av_rescale_q(HLS_SEGMENT_SECONDS, (AVRational){1, 1}, s->st->time_base);
+	int64_t at =
+	    av_rescale_q(pkt->pts + t->aenc->initial_padding, t->aenc->time_base, s->st->time_base);
+	int ret;
+
+	if (s->open && at >= s->next_cut && (ret = seg_close(t, s, s->end)) < 0)
+		return ret;
+	while (s->next_cut <= at)
+		s->next_cut += mark;
+	return seg_write(t, s, pkt, t->aenc->time_base, t->aenc->initial_padding);
+}
+
+/* A track's muxer: MP4 in CMAF mode, fragments cut by hand (frag_custom),
+ * into a memory buffer. Its init segment (ftyp + an empty moov) is written
+ * at once; seg_report tells of it later, after the plan. */
+static int seg_open(struct seg_out *s, size_t track, const char *out_dir, const char *name,
+                    const AVCodecContext *enc, const char *movflags)
+{
+	AVDictionary *opts = NULL;
+	char path[4200], file[HLS_NAME_MAX];
+	int ret;
+
+	s->track = track;
+	snprintf(s->dir, sizeof(s->dir), "%s/hls/%s", out_dir, name);
+	if (mkdir(s->dir, 0700) != 0 && errno != EEXIST)
+		return AVERROR(errno);
+	if ((ret = avformat_alloc_output_context2(&s->oc, NULL, "mp4", NULL)) < 0)
+		return ret;
+	if (!(s->st = avformat_new_stream(s->oc, NULL)))
+		return AVERROR(ENOMEM);
+	if ((ret = avcodec_parameters_from_context(s->st->codecpar, enc)) < 0)
+		return ret;
+	s->st->time_base = enc->time_base;
+	if ((ret = avio_open_dyn_buf(&s->oc->pb)) < 0)
+		return ret;
+	av_dict_set(&opts, "movflags", movflags, 0);
+	ret = avformat_write_header(s->oc, &opts);
+	av_dict_free(&opts);
+	if (ret < 0)
+		return ret;
+	hls_file_name(0, file);
+	snprintf(path, sizeof(path), "%s/%s", s->dir, file);
+	return seg_take(s, path, &s->init_size);
+}
+
+/* The last segment closed, and the muxer's trailer (an index of the
+ * fragments, which HLS does not use) thrown away. */
+static int seg_finish(struct tc *t, struct seg_out *s)
+{
+	uint8_t *data = NULL;
+	int ret;
+
+	if (!s->oc || s->finished)
+		return 0;
+	if ((ret = seg_close(t, s, s->end)) < 0 || (ret = av_write_trailer(s->oc)) < 0)
+		return ret;
+	avio_close_dyn_buf(s->oc->pb, &data);
+	av_free(data);
+	s->oc->pb = NULL;
+	s->finished = true;
+	return 0;
+}
+
+static void seg_free(struct seg_out *s)
+{
+	uint8_t *data = NULL;
+
+	if (!s->oc)
+		return;
+	if (s->oc->pb) {
+		avio_close_dyn_buf(s->oc->pb, &data);
+		av_free(data);
+		s->oc->pb = NULL;
+	}
+	avformat_free_context(s->oc);
+	s->oc = NULL;
+}
+
+/* RFC 6381's name of an H.264 stream, avc1.PPCCLL: profile, constraint
+ * flags and level from the SPS in the encoder's extradata (Annex B start
+ * codes, as libx264 writes it, or an avcC record). */
+static int avc1_codecs(const AVCodecContext *enc, char *out, size_t n)
+{
+	const uint8_t *x = enc->extradata;
+	int len = enc->extradata_size;
+
+	if (x && len >= 4 && x[0] == 1) {
+		snprintf(out, n, "avc1.%02x%02x%02x", x[1], x[2], x[3]);
+		return 0;
+	}
+	for (int i = 0; x && i + 6 < len; i++)
+		if (x[i] == 0 && x[i + 1] == 0 && x[i + 2] == 1 && (x[i + 3] & 0x1f) == 7) {
+			snprintf(out, n, "avc1.%02x%02x%02x", x[i + 4], x[i + 5], x[i + 6]);
+			return 0;
+		}
+	return AVERROR_BUG;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Encoded packets                                                           */
+/* ------------------------------------------------------------------------ */
+
 static int write_packets(struct tc *t, struct rend *r, AVCodecContext *enc, AVStream *st,
                          const AVFrame *f)
 {
@@ -334,6 +562,11 @@ static int write_packets(struct tc *t, struct rend *r, AVCodecContext *enc, AVSt
 			return 0;
 		if (ret < 0)
 			return ret;
+		t->pkt->duration = r->frame_ticks;
+		if (t->hls && (ret = seg_video(t, r, t->pkt)) < 0) {
+			av_packet_unref(t->pkt);
+			return ret;
+		}
 		av_packet_rescale_ts(t->pkt, enc->time_base, st->time_base);
 		t->pkt->stream_index = st->index;
 		ret = av_interleaved_write_frame(r->oc, t->pkt);
@@ -352,6 +585,10 @@ static int write_audio(struct tc *t, const AVFrame *f)
 			return 0;
 		if (ret < 0)
 			return ret;
+		if (t->hls && (ret = seg_audio(t, t->pkt)) < 0) {
+			av_packet_unref(t->pkt);
+			return ret;
+		}
 		for (size_t i = 0; i < t->n && ret >= 0; i++) {
 			AVPacket *c = av_packet_clone(t->pkt);
 
@@ -372,7 +609,6 @@ static int open_rendition(struct tc *t, struct rend *r, const struct tc_output *
 {
 	const AVCodec *x264 = avcodec_find_encoder_by_name("libx264");
 	int out_fps = fps > max_fps ? max_fps : fps, ret;
-	char params[128];
 
 	if (!x264)
 		return AVERROR_ENCODER_NOT_FOUND;
@@ -386,7 +622,6 @@ static int open_rendition(struct tc *t, struct rend *r, const struct tc_output *
 	r->venc->pix_fmt = AV_PIX_FMT_YUV420P;
 	r->venc->time_base = (AVRational){1, 90000};
 	r->venc->framerate = (AVRational){out_fps, 1};
-	r->venc->gop_size = 2 * out_fps;
 	r->venc->bit_rate = o->bitrate;
 	r->venc->rc_max_rate = o->bitrate;
 	r->venc->rc_buffer_size = (int)(2 * o->bitrate);
@@ -395,10 +630,10 @@ static int open_rendition(struct tc *t, struct rend *r, const struct tc_output *
 		r->venc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
 	av_opt_set(r->venc->priv_data, "profile", "high", 0);
 	av_opt_set(r->venc->priv_data, "preset", "veryfast", 0);
-	/* a keyframe exactly every 2 s, none in between */
-	snprintf(params, sizeof(params), "keyint=%d:min-keyint=%d:scenecut=0", 2 * out_fps,
-	         2 * out_fps);
-	av_opt_set(r->venc->priv_data, "x264-params", params, 0);
+	/* keyframes only where on_video_frame asks for them (an IDR at each
+	 * segment mark), the same pictures in every rung */
+	av_opt_set(r->venc->priv_data, "x264-params", "keyint=infinite:scenecut=0", 0);
+	av_opt_set(r->venc->priv_data, "forced-idr", "1", 0);
 	if ((ret = avcodec_open2(r->venc, x264, NULL)) < 0 ||
 	    (ret = avcodec_parameters_from_context(r->vst->codecpar, r->venc)) < 0)
 		return ret;
@@ -413,6 +648,7 @@ static int open_rendition(struct tc *t, struct rend *r, const struct tc_output *
 	}
 	if (fps > max_fps)
 		r->interval = 1.0 / max_fps;
+	r->frame_ticks = llrint(90000.0 / out_fps);
 	if (!(r->frame = av_frame_alloc()))
 		return AVERROR(ENOMEM);
 	r->frame->format = AV_PIX_FMT_YUV420P;
@@ -686,6 +922,7 @@ static int on_video_frame(struct tc *t, AVFrame *f)
 {
 	AVFrame *src = f;
 	double sec;
+	bool key;
 	int ret, stop;
 
 	if ((ret = check_picture(t, f->width, f->height)) < 0)
@@ -701,6 +938,12 @@ static int on_video_frame(struct tc *t, AVFrame *f)
 		              t->frames, sec);
 	if (sec + t->step > t->video_end)
 		t->video_end = sec + t->step;
+	/* the first picture at or after each segment mark is a keyframe in
+	 * every rung (a millisecond's slack for timestamps in odd bases) */
+	key = sec + 0.001 >= t->next_key;
+	if (key)
+		t->next_key =
+		    (floor((sec + 0.001) / HLS_SEGMENT_SECONDS) + 1) * HLS_SEGMENT_SECONDS;
 	if (t->rotation) {
 		/* rotate in yuv420p at the source size, then feed the rungs */
 		if (!(t->to_yuv = sws_getCachedContext(t->to_yuv, f->width, f->height, f->format,
@@ -730,10 +973,11 @@ static int on_video_frame(struct tc *t, AVFrame *f)
 		int64_t pts;
 
 		if (r->interval > 0) {
-			if (sec + 0.001 < r->next)
+			/* over the rung's frame-rate cap; a keyframe is always kept */
+			if (!key && sec + 0.001 < r->next)
 				continue;
 			r->next += r->interval;
-			if (r->next <= sec)
+			if (r->next <= sec || key)
 				r->next = sec + r->interval;
 		}
 		if (!(r->sws = sws_getCachedContext(
@@ -743,6 +987,7 @@ static int on_video_frame(struct tc *t, AVFrame *f)
 		if ((ret = av_frame_make_writable(r->frame)) < 0 ||
 		    (ret = sws_scale_frame(r->sws, r->frame, src)) < 0)
 			return ret;
+		r->frame->pict_type = key ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
 		/* the encoder's clock (1/90000) must strictly increase even when
 		 * two pictures are closer than one of its ticks */
 		pts = llrint(sec * 90000);
@@ -1171,7 +1416,10 @@ static void tc_free(struct tc *t)
 		avcodec_free_context(&rd->venc);
 		sws_freeContext(rd->sws);
 		av_frame_free(&rd->frame);
+		seg_free(&rd->hls);
 	}
+	seg_free(&t->ahls);
+	av_packet_free(&t->spkt);
 	avcodec_free_context(&t->vdec);
 	avcodec_free_context(&t->adec);
 	avcodec_free_context(&t->aenc);
@@ -1223,6 +1471,66 @@ static int finish_outputs(struct tc *t, struct tc_result *res)
 		t->r[i].started = false;
 		if (stat(res->out[i].path, &st) == 0)
 			res->out[i].size = (long long)st.st_size;
+		if (t->hls && (ret = seg_finish(t, &t->r[i].hls)) < 0)
+			return ret;
+	}
+	if (t->hls && t->aenc && (ret = seg_finish(t, &t->ahls)) < 0)
+		return ret;
+	return 0;
+}
+
+/* The HLS tracks: every rung's video (its muxer shares the encoder), then
+ * the audio; the plan is told, then each track's init segment. */
+static int open_segments(struct tc *t, const struct tc_result *res, const char *out_dir)
+{
+	char dir[4200];
+	int ret;
+
+	snprintf(dir, sizeof(dir), "%s/hls", out_dir);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return AVERROR(errno);
+	memset(&t->plan, 0, sizeof(t->plan));
+	for (size_t i = 0; i < t->n; i++) {
+		struct tc_track *k = &t->plan.track[i];
+		const AVCodecContext *e = t->r[i].venc;
+
+		if ((ret = seg_open(&t->r[i].hls, i, out_dir, res->out[i].name, e,
+		                    "+cmaf+frag_custom+negative_cts_offsets")) < 0 ||
+		    (ret = avc1_codecs(e, k->codecs, sizeof(k->codecs))) < 0)
+			return ret;
+		snprintf(k->name, sizeof(k->name), "%s", res->out[i].name);
+		k->width = e->width;
+		k->height = e->height;
+		k->fps = av_q2d(e->framerate);
+		k->bitrate = res->out[i].bitrate;
+	}
+	t->plan.n = t->n;
+	if (t->aenc) {
+		struct tc_track *k = &t->plan.track[t->n];
+
+		if ((ret = seg_open(&t->ahls, t->n, out_dir, HLS_AUDIO_TRACK, t->aenc,
+		                    "+cmaf+frag_custom")) < 0)
+			return ret;
+		t->ahls.next_cut =
+		    av_rescale_q(HLS_SEGMENT_SECONDS, (AVRational){1, 1}, t->ahls.st->time_base);
+		snprintf(k->name, sizeof(k->name), "%s", HLS_AUDIO_TRACK);
+		k->audio = true;
+		k->bitrate = AUDIO_BITRATE;
+		snprintf(k->codecs, sizeof(k->codecs), "mp4a.40.2"); /* AAC-LC */
+		t->plan.n++;
+	}
+	if (t->hooks->planned)
+		t->hooks->planned(t->hooks->ud, &t->plan);
+	for (size_t i = 0; i <= t->n; i++) {
+		struct seg_out *s = i < t->n ? &t->r[i].hls : &t->ahls;
+		char path[4200], file[HLS_NAME_MAX];
+
+		if (!s->oc)
+			continue;
+		hls_file_name(0, file);
+		snprintf(path, sizeof(path), "%s/%s", s->dir, file);
+		if ((ret = seg_report(t, s, path, 0, s->init_size)) < 0)
+			return ret;
 	}
 	return 0;
 }
@@ -1242,8 +1550,9 @@ vp_res tc_transcode(const char *in_path, const char *out_dir, const struct tc_ru
 	buf_init(&url, 8192);
 	snprintf(res->thumbnail, sizeof(res->thumbnail), "%s/thumb.jpg", out_dir);
 	t.thumb_path = res->thumbnail;
-	if (!(t.pkt = av_packet_alloc()) || !(t.dec = av_frame_alloc()) ||
-	    buf_printf(&url, "file:%s", in_path) != VP_OK) {
+	t.hls = hooks && hooks->segment;
+	if (!(t.pkt = av_packet_alloc()) || !(t.spkt = av_packet_alloc()) ||
+	    !(t.dec = av_frame_alloc()) || buf_printf(&url, "file:%s", in_path) != VP_OK) {
 		ret = AVERROR(ENOMEM);
 		goto end;
 	}
@@ -1277,6 +1586,8 @@ vp_res tc_transcode(const char *in_path, const char *out_dir, const struct tc_ru
 		if ((ret = open_rendition(&t, &t.r[i], &res->out[i], fps,
 		                          max_fps_for(ladder, n_rungs, &res->out[i]))) < 0)
 			goto end;
+	if (t.hls && (ret = open_segments(&t, res, out_dir)) < 0)
+		goto end;
 	if ((ret = decode_all(&t)) < 0)
 		goto end;
 	if (t.frames == 0 || t.n == 0 || t.r[0].frames == 0) {

@@ -25,6 +25,19 @@
  * below the lowest rung gets one rendition at its own size. Files are MP4
  * with the index at the front.
  *
+ * Every rung has a keyframe (an IDR, nothing refers across it) on the first
+ * picture at or after each HLS_SEGMENT_SECONDS mark of the timeline, and
+ * nowhere else: the same pictures in every rung, whatever its frame-rate
+ * cap, so a player can switch rungs at any segment. When the caller listens
+ * for segments (tc_hooks.segment), each rung's video and the audio are also
+ * written as CMAF (fragmented MP4) HLS tracks under out_dir/hls/<track>/:
+ * init.mp4, then 00001.m4s, 00002.m4s ... one per keyframe interval (audio:
+ * cut at the first AAC frame at or after each mark), each file reported as
+ * soon as it is complete, so it can be published while the encoding goes
+ * on. Video segments carry the timeline's time in their tfdt (negative
+ * composition offsets, no edit list); audio starts at 0 with the AAC
+ * encoder's 1024 priming samples (21 ms).
+ *
  * These functions are not a sandbox: the worker runs them in a child process
  * with memory and CPU limits (worker/worker.c, lib/sandbox.h).
  */
@@ -90,6 +103,31 @@ struct tc_probe {
 	double fps;
 };
 
+/* An HLS track: a rung's video, or the audio every rung shares. */
+struct tc_track {
+	char name[16]; /* "720p", or "audio" */
+	bool audio;
+	int width, height; /* 0 for audio */
+	double fps;        /* 0 for audio */
+	long bitrate;      /* the cap (video) or the target (audio), bits per second */
+	char codecs[32];   /* RFC 6381: "avc1.64001f", "mp4a.40.2" */
+};
+
+/* The tracks, rungs best first, then the audio if the source has any. */
+struct tc_plan {
+	size_t n;
+	struct tc_track track[TC_MAX_OUTPUTS + 1];
+};
+
+/* One HLS file, complete on disk. */
+struct tc_segment {
+	size_t track;    /* index into the plan */
+	int number;      /* 0: the track's init segment; then 1, 2, ... in order */
+	double duration; /* seconds (0 for an init segment) */
+	long long size;  /* bytes */
+	const char *path;
+};
+
 struct tc_hooks {
 	/* Called once, after the checks and before the first decode (the
 	 * worker sizes its CPU budget here). May be NULL. */
@@ -97,6 +135,12 @@ struct tc_hooks {
 	/* Called now and then with 0..100; returning false stops the work
 	 * (VP_CONFLICT). May be NULL. */
 	bool (*progress)(void *ud, int percent);
+	/* When set, the HLS tracks are written too: planned is called once
+	 * every output is open (before any segment), segment for each file
+	 * as soon as it is complete; returning false stops the work
+	 * (VP_CONFLICT). planned may be NULL. */
+	void (*planned)(void *ud, const struct tc_plan *p);
+	bool (*segment)(void *ud, const struct tc_segment *s);
 	void *ud;
 };
 

@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db.h"
 #include "http.h"
 #include "log.h"
+#include "playback.h"
 #include "s3.h"
 
 #define VIDEO_COLS                                                                                 \
@@ -19,7 +21,8 @@
 	"v.height, v.size, "                                                                       \
 	"to_char(v.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "             \
 	"to_char(v.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "             \
-	"v.thumbnail_key, v.visibility, (extract(epoch FROM v.created_at) * 1000000)::bigint"
+	"v.thumbnail_key, v.visibility, (extract(epoch FROM v.created_at) * "                      \
+	"1000000)::bigint, " PLAYBACK_AVAILABLE_SQL
 
 enum {
 	C_ID,
@@ -35,7 +38,8 @@ enum {
 	C_UPDATED,
 	C_THUMB,
 	C_VISIBILITY,
-	C_CURSOR
+	C_CURSOR,
+	C_PLAYABLE
 };
 
 #define RENDITION_COLS "video_id::text, name, width, height, bitrate, size, object_key"
@@ -203,6 +207,15 @@ static struct json_object *video_json(const struct cfg *cfg, enum videos_audienc
 		json_object_array_add(a, r);
 	}
 	json_object_object_add(o, "renditions", a);
+	if (b.err == VP_OK) {
+		struct json_object *pb = NULL;
+		long ttl = audience == VIDEOS_PUBLIC ? cfg->public_playback_url_ttl
+		                                     : cfg->playback_url_ttl;
+
+		b.err = playback_json(cfg, id, !strcmp(PQgetvalue(res, row, C_PLAYABLE), "t"),
+		                      b.ready, ttl, time(NULL), &pb);
+		json_object_object_add(o, "playback", pb);
+	}
 	if (b.err != VP_OK) {
 		*err = b.err;
 		json_object_put(o);
@@ -423,6 +436,9 @@ vp_res videos_delete(const struct cfg *cfg, const char *uid, const char *id)
 		if (n && (r = s3_delete_objects(cfg, cfg->s3_bucket_processed, list, n)) != VP_OK)
 			goto end;
 	}
+	/* every HLS object: listed, so none an index does not name is left */
+	if ((r = playback_objects_keep(cfg, uid, id, NULL, NULL)) != VP_OK)
+		goto end;
 	r = db_exec("DELETE FROM videos WHERE id = $1 AND user_id = $2", 2, p, NULL);
 end:
 	free(list);

@@ -4,7 +4,9 @@
  * worker's own steps are in worker/worker.c.
  *
  * A <video> answer carries pre-signed GET URLs (PLAYBACK_URL_TTL) for each
- * rendition and the thumbnail once the video is ready, null before. Lists
+ * rendition and the thumbnail once the video is ready, null before, and
+ * `playback` (lib/playback.h): the HLS URL as soon as every track has its
+ * first segment, while the video is still processing. Lists
  * are newest first with an opaque keyset cursor "<created µs>_<id>", so a
  * page is stable while new videos arrive.
  *
@@ -58,9 +60,10 @@ bool videos_visibility_ok(const char *v);
  * above. */
 vp_res videos_update(const char *uid, const char *id, const char *title, const char *visibility);
 
-/* Deletes the video, its raw object, every processed object and, for an
- * upload still in progress, the storage upload. Storage first: if storage
- * is down nothing is deleted (VP_UNAVAILABLE). */
+/* Deletes the video, its raw object, every processed object (renditions,
+ * thumbnail, and every HLS object under its prefix, whether an index names
+ * it or not) and, for an upload still in progress, the storage upload.
+ * Storage first: if storage is down nothing is deleted (VP_UNAVAILABLE). */
 vp_res videos_delete(const struct cfg *cfg, const char *uid, const char *id);
 
 /* Marks the video failed with reason if it is still queued or processing

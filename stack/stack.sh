@@ -173,20 +173,19 @@ render() { # render TEMPLATE OUT: replaces @NAME@ with $NAME
 }
 
 # ----------------------------------------------------------------- secrets --
-# Generated once per stack, kept in var/ (never in the repository).
+# Generated once per stack, kept in var/ (never in the repository). A secret
+# a newer version needs (PLAYBACK_TOKEN_SECRET, the playback URLs' own key)
+# is added to an older stack's file; the others are kept as they are.
 load_secrets() {
-	local f=$VAR/secrets.env
-	if [ ! -s "$f" ]; then
-		umask 077
-		{
-			echo "PG_PASSWORD=$(openssl rand -hex 18)"
-			echo "REDIS_PASSWORD=$(openssl rand -hex 18)"
-			echo "SWIFT_KEY=$(openssl rand -hex 18)"
-			echo "JWT_ACCESS_SECRET=$(openssl rand -hex 32)"
-			echo "JWT_REFRESH_SECRET=$(openssl rand -hex 32)"
-		} >"$f"
-		umask 022
-	fi
+	local f=$VAR/secrets.env name bytes
+	umask 077
+	touch "$f"
+	for name in PG_PASSWORD:18 REDIS_PASSWORD:18 SWIFT_KEY:18 JWT_ACCESS_SECRET:32 \
+		JWT_REFRESH_SECRET:32 PLAYBACK_TOKEN_SECRET:32; do
+		bytes=${name#*:} name=${name%%:*}
+		grep -q "^$name=" "$f" || echo "$name=$(openssl rand -hex "$bytes")" >>"$f"
+	done
+	umask 022
 	# shellcheck disable=SC1090
 	. "$f"
 	DATABASE_URL="postgresql://vidpipe_app:$PG_PASSWORD@$BIND:$PG_PORT/vidpipe"
@@ -305,6 +304,7 @@ create_buckets() {
 			AWS_SECRET_ACCESS_KEY="$AWS_SECRET_ACCESS_KEY" AWS_ENDPOINT_URL_S3="$AWS_ENDPOINT_URL_S3" \
 			S3_FORCE_PATH_STYLE=true S3_BUCKET_RAW="$S3_BUCKET_RAW" S3_BUCKET_PROCESSED="$S3_BUCKET_PROCESSED" \
 			JWT_ACCESS_SECRET="$JWT_ACCESS_SECRET" JWT_REFRESH_SECRET="$JWT_REFRESH_SECRET" \
+			PLAYBACK_TOKEN_SECRET="$PLAYBACK_TOKEN_SECRET" \
 			"$ROOT/tools/vidpipe-admin" create-bucket "$S3_BUCKET_RAW" "$S3_BUCKET_PROCESSED" \
 			2>>"$LOG/admin.log" && return 0
 		sleep 0.2
@@ -347,10 +347,10 @@ stop_sqs() { stop_pid "$RUN/fauxqs.pid" fauxqs; }
 # -------------------------------------------------------------- web server --
 # Everything a responder reads from its environment; the web server passes it.
 # Tuning variables are passed only when set.
-RESPONDER_ENV="DATABASE_URL REDIS_URL FRONTEND_URL AWS_REGION AWS_ACCESS_KEY_ID
+RESPONDER_ENV="DATABASE_URL REDIS_URL FRONTEND_URL API_URL AWS_REGION AWS_ACCESS_KEY_ID
 AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL_S3 AWS_ENDPOINT_URL_SQS S3_FORCE_PATH_STYLE
 S3_BUCKET_RAW S3_BUCKET_PROCESSED SQS_QUEUE_URL SQS_DLQ_URL JWT_ACCESS_SECRET
-JWT_REFRESH_SECRET LOG_LEVEL DEPENDENCY_TIMEOUT_MS JWT_ISSUER JWT_AUDIENCE
+JWT_REFRESH_SECRET PLAYBACK_TOKEN_SECRET LOG_LEVEL DEPENDENCY_TIMEOUT_MS JWT_ISSUER JWT_AUDIENCE
 ACCESS_TOKEN_TTL REFRESH_TOKEN_TTL ARGON2_MEMORY_KIB ARGON2_ITERATIONS
 ARGON2_PARALLELISM RATE_LIMIT_AUTH_PER_IP RATE_LIMIT_AUTH_WINDOW
 RATE_LIMIT_LOGIN_FAILURES RATE_LIMIT_LOGIN_FAILURES_WINDOW RATE_LIMIT_API
@@ -359,7 +359,7 @@ S3_LIST_PARTS_PAGE_SIZE S3_MULTIPART_THRESHOLD MAX_UPLOAD_BYTES UPLOAD_PART_SIZE
 MAX_ACTIVE_UPLOADS PLAYBACK_URL_TTL PUBLIC_PLAYBACK_URL_TTL RATE_LIMIT_PUBLIC
 RATE_LIMIT_PUBLIC_WINDOW TRUSTED_PROXIES SUPERVISE_INTERVAL WORKER_COUNT
 WORKER_VISIBILITY_TIMEOUT WORKER_MAX_RECEIVES WORKER_WAIT_SECONDS WORKER_MEMORY_MB
-WORKER_CPU_SECONDS WORKER_CPU_PER_SECOND MEDIA_MAX_PIXELS MEDIA_MAX_SIDE MEDIA_MAX_FPS
+WORKER_CPU_SECONDS WORKER_CPU_PER_SECOND WORKER_UPLOADS MEDIA_MAX_PIXELS MEDIA_MAX_SIDE MEDIA_MAX_FPS
 MEDIA_MAX_DURATION MEDIA_MAX_STREAMS"
 S3_FORCE_PATH_STYLE=true
 : "${LOG_LEVEL:=info}"
@@ -367,9 +367,13 @@ S3_FORCE_PATH_STYLE=true
 # The web app's Content-Security-Policy: nothing but its own scripts, styles
 # and icon, the API, and the storage endpoint (direct part uploads, playback
 # and thumbnails). No inline script or style, no eval, no framing; only the
-# embed pages (/embed/...) may be framed, by any site (CSP_FOR '*').
+# embed pages (/embed/...) may be framed, by any site (CSP_FOR '*'). Playback:
+# hls.js fetches the playlists from the API and the segments from storage
+# (connect-src) and feeds them to the video element through Media Source
+# Extensions, whose object URL is a blob: (media-src); a browser that plays
+# HLS itself (Safari) loads the playlist URL as the media (media-src API).
 CSP_FOR() {
-	echo "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' $AWS_ENDPOINT_URL_S3; media-src $AWS_ENDPOINT_URL_S3; connect-src $API_URL $AWS_ENDPOINT_URL_S3; form-action 'self'; base-uri 'none'; frame-ancestors ${1:-'none'}; object-src 'none'"
+	echo "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' $AWS_ENDPOINT_URL_S3; media-src blob: $API_URL $AWS_ENDPOINT_URL_S3; connect-src $API_URL $AWS_ENDPOINT_URL_S3; form-action 'self'; base-uri 'none'; frame-ancestors ${1:-'none'}; object-src 'none'"
 }
 
 start_web() {
@@ -486,6 +490,7 @@ write_env() {
 		SQS_DLQ_URL=$SQS_DLQ_URL
 		JWT_ACCESS_SECRET=$JWT_ACCESS_SECRET
 		JWT_REFRESH_SECRET=$JWT_REFRESH_SECRET
+		PLAYBACK_TOKEN_SECRET=$PLAYBACK_TOKEN_SECRET
 		WORKER_PID_FILE=$RUN/worker-supervisor.pid
 		WORKER_TMPDIR=$VAR/tmp
 		VAR_DIR=$VAR

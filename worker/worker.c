@@ -3,9 +3,11 @@
  *
  *   vidpipe-worker                      run until SIGTERM (cron + flock keep it up)
  *   vidpipe-worker --once               take at most one job, then exit
- *   vidpipe-worker --transcode IN DIR   transcode a local file in this process
+ *   vidpipe-worker --transcode IN DIR [--mp4-only]
+ *                                       transcode a local file in this process
  *                                       (no queue, no storage, no child; for
- *                                       benchmarks and debugging)
+ *                                       benchmarks and debugging), with the
+ *                                       HLS tracks unless --mp4-only
  *
  * A job: long-poll SQS (20 s), read {"type","video_id","bucket","key"}, skip
  * work for a video that is gone, ready or failed (delete the message), mark
@@ -16,9 +18,22 @@
  * the file is hostile until proven otherwise, and a crash, a runaway
  * allocation or an endless loop must cost one attempt, never this process.
  * The child reports over a pipe; its result is checked field by field and
- * the files are opened by names this process makes. Then upload the
- * renditions and the thumbnail, record them and `ready` in one transaction,
- * and only then delete the message.
+ * the files are opened by names this process makes.
+ *
+ * HLS while it works: the child announces its plan (the tracks: one per
+ * rung, and the audio) and then each CMAF file as soon as it is complete
+ * (lib/transcode.h). This process checks each announcement (a known track,
+ * the next number in order), queues the file for storage at once
+ * (lib/putq.h: a few PUTs in flight, a bounded queue; when it is full the
+ * pipe is not read, so the child waits) and, as each PUT lands, records it
+ * in the segment index (lib/playback.h) and removes the local copy: the
+ * video's playlists grow while it transcodes and it can be watched within
+ * seconds. When the child is done: wait for the last uploads, upload the
+ * MP4 renditions and the thumbnail, remove from storage any HLS object an
+ * earlier attempt left beyond this one's, then record renditions, the
+ * whole segment index and `ready` in one transaction, and only then delete
+ * the message. Bad media, a deleted video or a last attempt that fails
+ * take the job's HLS objects and index away again.
  *
  * While the child works this process keeps a clock, not the child's
  * progress: every tick it honours SIGTERM (kill the child, hand the message
@@ -41,7 +56,7 @@
  *     say so).
  * Object keys are deterministic, so a job taken over after a crash
  * overwrites the same objects and the transaction replaces the rows: one set
- * of renditions.
+ * of renditions, one set of segments and one index.
  */
 #include <curl/curl.h>
 #include <dirent.h>
@@ -64,7 +79,10 @@
 #include "../lib/db.h"
 #include "../lib/http.h"
 #include "../lib/json.h"
+#include "../lib/hls.h"
 #include "../lib/log.h"
+#include "../lib/playback.h"
+#include "../lib/putq.h"
 #include "../lib/s3.h"
 #include "../lib/sandbox.h"
 #include "../lib/sqs.h"
@@ -85,6 +103,7 @@ struct settings {
 	long memory_mb; /* the child's address space */
 	long cpu_base;  /* CPU seconds every transcode may use ... */
 	long cpu_per_s; /* ... plus this many per second of video */
+	long uploads;   /* segment PUTs in flight at once */
 	struct tc_limits lim;
 };
 
@@ -147,10 +166,11 @@ static vp_res video_fail(const char *id, const char *reason)
 	                 reason);
 }
 
-/* Renditions and `ready` in one transaction; VP_NOT_FOUND if the video was
- * deleted meanwhile. */
+/* Renditions, the segment index and `ready` in one transaction;
+ * VP_NOT_FOUND if the video was deleted meanwhile. */
 static vp_res video_record(struct job *j, const struct tc_result *res, char keys[][1100],
-                           const char *thumb_key)
+                           const char *thumb_key, const struct tc_plan *plan,
+                           const struct playback_file *files, size_t n_files)
 {
 	char dur[32], w[16], h[16];
 	const char *up[7] = {
@@ -190,6 +210,8 @@ static vp_res video_record(struct job *j, const struct tc_result *res, char keys
 		         7, ins, NULL)) != VP_OK)
 			goto end;
 	}
+	if ((r = playback_index_replace(j->video_id, plan, files, n_files)) != VP_OK)
+		goto end;
 	r = db_commit();
 end:
 	if (r != VP_OK)
@@ -332,13 +354,14 @@ static vp_res upload_file(const struct cfg *cfg, const char *path, const char *k
 /* The child: one transcode under limits, reported over the pipe            */
 /* ------------------------------------------------------------------------ */
 
-enum { MSG_PROBED = 1, MSG_PROGRESS, MSG_RESULT };
+enum { MSG_PROBED = 1, MSG_PROGRESS, MSG_RESULT, MSG_PLAN, MSG_SEGMENT };
 
 /* One message from the child; every field is checked before use. */
 struct child_msg {
 	int32_t kind;
 	int32_t percent; /* MSG_PROGRESS */
-	double duration; /* MSG_PROBED: the header's; MSG_RESULT: as decoded */
+	double duration; /* MSG_PROBED: the header's; MSG_RESULT: as decoded;
+	                    MSG_SEGMENT: the segment's */
 	int32_t res;     /* MSG_RESULT: a vp_res */
 	char reason[256];
 	int32_t width, height;
@@ -349,6 +372,16 @@ struct child_msg {
 		int32_t width, height;
 		int64_t bitrate;
 	} out[TC_MAX_OUTPUTS];
+	uint32_t ntracks; /* MSG_PLAN */
+	struct {
+		char name[16];
+		int32_t audio, width, height;
+		double fps;
+		int64_t bitrate;
+		char codecs[32];
+	} track[TC_MAX_OUTPUTS + 1];
+	uint32_t seg_track; /* MSG_SEGMENT: index in the plan */
+	int32_t seg_number; /* 0: the init segment */
 };
 
 /* CPU seconds a transcode of a video of duration seconds may use (a
@@ -379,6 +412,41 @@ static void child_probed(void *ud, const struct tc_probe *p)
 	sandbox_send(c->fd, &m, sizeof(m));
 }
 
+static void child_planned(void *ud, const struct tc_plan *p)
+{
+	struct child_job *c = ud;
+	struct child_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.kind = MSG_PLAN;
+	m.ntracks = (uint32_t)p->n;
+	for (size_t i = 0; i < p->n && i < VP_ARRAY_LEN(m.track); i++) {
+		snprintf(m.track[i].name, sizeof(m.track[i].name), "%s", p->track[i].name);
+		m.track[i].audio = p->track[i].audio;
+		m.track[i].width = p->track[i].width;
+		m.track[i].height = p->track[i].height;
+		m.track[i].fps = p->track[i].fps;
+		m.track[i].bitrate = p->track[i].bitrate;
+		snprintf(m.track[i].codecs, sizeof(m.track[i].codecs), "%s", p->track[i].codecs);
+	}
+	sandbox_send(c->fd, &m, sizeof(m));
+}
+
+/* A file is complete: the parent publishes it at once (it makes the path
+ * itself, from the track's name and the number). */
+static bool child_segment(void *ud, const struct tc_segment *sg)
+{
+	struct child_job *c = ud;
+	struct child_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.kind = MSG_SEGMENT;
+	m.seg_track = (uint32_t)sg->track;
+	m.seg_number = sg->number;
+	m.duration = sg->duration;
+	return sandbox_send(c->fd, &m, sizeof(m)) == VP_OK;
+}
+
 static bool child_progress(void *ud, int percent)
 {
 	struct child_job *c = ud;
@@ -404,7 +472,7 @@ static void scrub_environment(void)
 static int transcode_child(int fd, void *arg)
 {
 	struct child_job *c = arg;
-	struct tc_hooks hooks = {child_probed, child_progress, c};
+	struct tc_hooks hooks = {child_probed, child_progress, child_planned, child_segment, c};
 	struct tc_result res;
 	struct child_msg m;
 	buf reason;
@@ -516,6 +584,7 @@ enum child_end {
 	C_CPU,       /* over its CPU budget or its wall-clock bound */
 	C_MEMORY,    /* out of its address space */
 	C_INTERNAL,  /* the transcoder's own failure */
+	C_PUBLISH,   /* storing or recording a segment failed (transient) */
 	C_CANCELLED, /* the video was deleted meanwhile */
 	C_STOPPED    /* SIGTERM */
 };
@@ -533,8 +602,253 @@ static void log_child(const struct job *j, const char *event, const char *key, c
 	log_event(LOG_WARN, event, "video", j->video_id, key, value, "attempt", attempt, LOG_END);
 }
 
-/* Runs the transcode in a child and keeps the clock until it ends. */
-static enum child_end run_child(struct job *j, const char *src, struct child_report *rep)
+/* ------------------------------------------------------------------------ */
+/* HLS segments: from the child's announcements to storage and the index    */
+/* ------------------------------------------------------------------------ */
+
+/* Files the child has closed that may wait for an upload slot; past that
+ * the pipe is not read and the child waits (back-pressure). */
+#define SEGMENTS_WAITING_MAX 32
+
+struct segs {
+	struct tc_plan plan; /* as the child announced it, checked */
+	bool planned;
+	int next[TC_MAX_OUTPUTS + 1];  /* the number each track's next file must have */
+	int count[TC_MAX_OUTPUTS + 1]; /* each track's media segments in storage */
+	struct playback_file *files;   /* every file announced; the putq tag is the index */
+	size_t n, cap;
+	size_t stored;
+	struct putq *q;
+	vp_res failed;  /* the first upload or record that failed: the attempt is lost */
+	double started; /* when the job started (now_s), for job_playable */
+	bool playable;  /* every track has its first segment in the index */
+};
+
+static void segs_free(struct segs *s)
+{
+	putq_free(s->q);
+	free(s->files);
+	memset(s, 0, sizeof(*s));
+}
+
+/* The plan the child announced, checked: known names, each once, the
+ * audio at most once, sizes and rates in range. */
+static bool child_plan(const struct child_msg *m, const struct job *j, struct tc_plan *p)
+{
+	long max = j->set->lim.max_side;
+	int audio = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (m->ntracks < 1 || m->ntracks > VP_ARRAY_LEN(p->track))
+		return false;
+	for (uint32_t i = 0; i < m->ntracks; i++) {
+		struct tc_track *k = &p->track[i];
+		const char *name = m->track[i].name, *codecs = m->track[i].codecs;
+		bool is_audio;
+
+		if (!memchr(name, '\0', sizeof(m->track[i].name)) ||
+		    !memchr(codecs, '\0', sizeof(m->track[i].codecs)) || !hls_track_name_ok(name) ||
+		    !hls_codecs_ok(codecs) || m->track[i].bitrate < 1 ||
+		    m->track[i].bitrate > 1000000000)
+			return false;
+		is_audio = !strcmp(name, HLS_AUDIO_TRACK);
+		if (is_audio != (m->track[i].audio != 0) ||
+		    is_audio != !strncmp(codecs, "mp4a.", 5) || (is_audio && ++audio > 1))
+			return false;
+		if (!is_audio &&
+		    (!side_ok(m->track[i].width, max) || !side_ok(m->track[i].height, max) ||
+		     !(m->track[i].fps > 0) || m->track[i].fps > (double)j->set->lim.max_fps))
+			return false;
+		for (uint32_t k2 = 0; k2 < i; k2++)
+			if (!strcmp(p->track[k2].name, name))
+				return false;
+		snprintf(k->name, sizeof(k->name), "%s", name);
+		snprintf(k->codecs, sizeof(k->codecs), "%s", codecs);
+		k->audio = is_audio;
+		k->width = is_audio ? 0 : m->track[i].width;
+		k->height = is_audio ? 0 : m->track[i].height;
+		k->fps = is_audio ? 0 : m->track[i].fps;
+		k->bitrate = (long)m->track[i].bitrate;
+	}
+	p->n = m->ntracks;
+	return true;
+}
+
+/* Where the child wrote a track's file: a path this process makes. */
+static void segment_path(const struct job *j, const char *track, int number, char *out, size_t n)
+{
+	char file[HLS_NAME_MAX];
+
+	hls_file_name(number, file);
+	snprintf(out, n, "%s/out/hls/%s/%s", j->dir, track, file);
+}
+
+/* A file the child announced: a track of the plan, the next number in
+ * order, a duration in range; queued for storage at once. false for an
+ * announcement that breaks those rules (the child is not trusted). */
+static bool child_segment_msg(struct job *j, struct segs *s, const struct child_msg *m)
+{
+	struct playback_file *f;
+	char path[4300];
+	buf key;
+	vp_res r;
+
+	if (!s->planned || m->seg_track >= s->plan.n || m->seg_number != s->next[m->seg_track] ||
+	    !isfinite(m->duration) ||
+	    (m->seg_number == 0 ? m->duration != 0 : !(m->duration > 0 && m->duration <= 600)))
+		return false;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		struct playback_file *nf = realloc(s->files, cap * sizeof(*nf));
+
+		if (!nf) {
+			s->failed = VP_NOMEM;
+			return true;
+		}
+		s->files = nf;
+		s->cap = cap;
+	}
+	f = &s->files[s->n];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->track, sizeof(f->track), "%s", s->plan.track[m->seg_track].name);
+	f->number = m->seg_number;
+	f->duration = m->duration;
+	segment_path(j, f->track, f->number, path, sizeof(path));
+	buf_init(&key, 2048);
+	r = hls_key(j->user_id, j->video_id, f->track, f->number, &key);
+	if (r == VP_OK)
+		r = putq_add(s->q, path, key.data,
+		             f->number                           ? "video/iso.segment"
+		             : s->plan.track[m->seg_track].audio ? "audio/mp4"
+		                                                 : "video/mp4",
+		             s->n);
+	buf_free(&key);
+	if (r == VP_NOT_FOUND)
+		return false; /* announced, but not a file the child wrote */
+	if (r != VP_OK && !s->failed)
+		s->failed = r;
+	s->next[m->seg_track]++;
+	s->n++;
+	return true;
+}
+
+/* Uploads that have landed: recorded in the index (the playlists grow),
+ * the local copy removed. */
+static void segs_collect(struct job *j, struct segs *s)
+{
+	struct putq_done d;
+
+	while (s->q && putq_take(s->q, &d)) {
+		struct playback_file *f = d.tag < s->n ? &s->files[d.tag] : NULL;
+		char path[4300];
+		vp_res r;
+
+		if (!f)
+			continue;
+		if (d.result != VP_OK) {
+			if (!s->failed)
+				s->failed = d.result;
+			continue;
+		}
+		f->size = d.size;
+		if ((r = playback_index_file(j->video_id, f)) != VP_OK && !s->failed)
+			s->failed = r;
+		for (size_t i = 0; i < s->plan.n; i++)
+			if (!strcmp(s->plan.track[i].name, f->track) && f->number > s->count[i])
+				s->count[i] = f->number;
+		s->stored++;
+		segment_path(j, f->track, f->number, path, sizeof(path));
+		unlink(path);
+		if (!s->playable && s->planned) {
+			bool all = true;
+
+			for (size_t i = 0; i < s->plan.n; i++)
+				all = all && s->count[i] >= 1 && s->next[i] >= 2;
+			if (all) {
+				char ms[24];
+
+				s->playable = true;
+				snprintf(ms, sizeof(ms), "%.0f", (now_s() - s->started) * 1000);
+				log_event(LOG_INFO, "job_playable", "video", j->video_id,
+				          "after_ms", ms, LOG_END);
+			}
+		}
+	}
+}
+
+/* Waits for the uploads still on their way, keeping the clock. */
+static enum child_end segs_drain(struct job *j, struct segs *s)
+{
+	while (putq_pending(s->q) > 0 && !s->failed) {
+		bool ready;
+
+		if (putq_run(s->q, -1, 500, &ready) != VP_OK)
+			s->failed = VP_INTERNAL;
+		segs_collect(j, s);
+		if (stopping)
+			return C_STOPPED;
+		if (!heartbeat(j))
+			return C_CANCELLED;
+	}
+	return s->failed ? C_PUBLISH : C_DONE;
+}
+
+/* The job's HLS files are not wanted (bad media, a deleted video, a last
+ * attempt that failed): nothing more is sent, what is on its way lands (so
+ * that nothing arrives after the clean-up), then the index and every HLS
+ * object of the video go. */
+static void segs_forget(struct job *j, struct segs *s)
+{
+	if (s->q && !stopping) {
+		putq_drop_waiting(s->q);
+		while (putq_pending(s->q) > 0) {
+			bool ready;
+			struct putq_done d;
+
+			if (putq_run(s->q, -1, 500, &ready) != VP_OK)
+				break;
+			while (putq_take(s->q, &d))
+				;
+			keep_hidden(j);
+		}
+	}
+	putq_free(s->q);
+	s->q = NULL;
+	playback_index_drop(j->video_id);
+	playback_objects_keep(j->cfg, j->user_id, j->video_id, NULL, NULL);
+}
+
+/* After the child's result and the last upload: every track has its init
+ * segment and one media segment at least, every file announced is in
+ * storage, and the plan's video tracks are the renditions. */
+static bool segs_complete(const struct segs *s, const struct tc_result *res)
+{
+	size_t videos = 0;
+
+	if (!s->planned || s->stored != s->n)
+		return false;
+	for (size_t i = 0; i < s->plan.n; i++) {
+		bool found = s->plan.track[i].audio;
+
+		if (s->next[i] < 2 || s->count[i] != s->next[i] - 1)
+			return false;
+		for (size_t k = 0; k < res->n && !found; k++)
+			found = !strcmp(res->out[k].name, s->plan.track[i].name);
+		if (!found)
+			return false;
+		videos += !s->plan.track[i].audio;
+	}
+	return videos == res->n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The child, watched                                                        */
+/* ------------------------------------------------------------------------ */
+
+/* Runs the transcode in a child and keeps the clock until it ends; its
+ * segments go to storage meanwhile. */
+static enum child_end run_child(struct job *j, const char *src, struct segs *sg,
+                                struct child_report *rep)
 {
 	struct child_job cj = {j->set, src, NULL, -1};
 	struct sandbox_limits lim = {(long long)j->set->memory_mb << 20, j->set->cpu_base,
@@ -544,7 +858,7 @@ static enum child_end run_child(struct job *j, const char *src, struct child_rep
 	struct child_msg m, last;
 	char outdir[4200];
 	double start = now_s(), deadline = start + 2.0 * (double)j->set->cpu_base + 10;
-	bool have = false, timed_out = false;
+	bool have = false, timed_out = false, open = true, malformed = false;
 	enum child_end end = C_CRASHED;
 
 	memset(rep, 0, sizeof(*rep));
@@ -554,18 +868,39 @@ static enum child_end run_child(struct job *j, const char *src, struct child_rep
 	if (sandbox_start(&sb, &lim, transcode_child, &cj) != VP_OK)
 		return C_INTERNAL;
 	for (;;) {
-		bool got;
+		bool reading = !putq_full(sg->q), ready, got;
 
-		if (sandbox_recv(&sb, &m, sizeof(m), 500, &got) != VP_OK)
-			break; /* the child closed its end: it is done */
-		if (got && m.kind == MSG_PROBED)
-			deadline = start + 2.0 * (double)cpu_budget(j->set, m.duration) + 10;
-		else if (got && m.kind == MSG_PROGRESS && m.percent >= 0 && m.percent <= 100)
-			j->pct = m.percent;
-		else if (got && m.kind == MSG_RESULT) {
-			last = m;
-			have = true;
+		/* waits on the pipe and the uploads at once, half a second at most */
+		if (putq_run(sg->q, reading ? sb.fd : -1, 500, &ready) != VP_OK && !sg->failed)
+			sg->failed = VP_INTERNAL;
+		while (reading && !malformed && !putq_full(sg->q)) {
+			if (sandbox_recv(&sb, &m, sizeof(m), 0, &got) != VP_OK) {
+				open = false; /* the child closed its end: it is done */
+				break;
+			}
+			if (!got)
+				break;
+			if (m.kind == MSG_PROBED) {
+				deadline =
+				    start + 2.0 * (double)cpu_budget(j->set, m.duration) + 10;
+			} else if (m.kind == MSG_PROGRESS) {
+				if (m.percent >= 0 && m.percent <= 100)
+					j->pct = m.percent;
+			} else if (m.kind == MSG_RESULT) {
+				last = m;
+				have = true;
+			} else if (m.kind == MSG_PLAN) {
+				malformed = sg->planned || !child_plan(&m, j, &sg->plan);
+				sg->planned = !malformed;
+				if (sg->planned && !sg->failed)
+					sg->failed = playback_index_plan(j->video_id, &sg->plan);
+			} else if (m.kind == MSG_SEGMENT) {
+				malformed = !child_segment_msg(j, sg, &m);
+			}
 		}
+		segs_collect(j, sg);
+		if (!open || malformed || sg->failed)
+			break;
 		if (stopping) {
 			end = C_STOPPED;
 			break;
@@ -579,13 +914,21 @@ static enum child_end run_child(struct job *j, const char *src, struct child_rep
 			break;
 		}
 	}
-	if (stopping || end == C_CANCELLED || timed_out)
+	if (open)
 		sandbox_kill(&sb);
 	sandbox_wait(&sb, 2000, &ex);
 	if (stopping)
 		return C_STOPPED;
 	if (end == C_CANCELLED)
 		return C_CANCELLED;
+	if (malformed) {
+		log_child(j, "job_child_died", "signal", "malformed message");
+		return C_CRASHED;
+	}
+	if (sg->failed) {
+		log_child(j, "job_segments_failed", "result", vp_res_str(sg->failed));
+		return C_PUBLISH;
+	}
 	if (timed_out) {
 		log_child(j, "job_child_limit", "limit", "wall_clock");
 		return C_CPU;
@@ -638,8 +981,9 @@ static const char *last_attempt_reason(enum child_end e)
 	}
 }
 
-/* Uploads the renditions and the thumbnail and records them. */
-static enum outcome publish(struct job *j, struct tc_result *res, vp_res *r)
+/* Uploads the renditions and the thumbnail, removes the HLS objects an
+ * earlier attempt left beyond this one's, and records it all. */
+static enum outcome publish(struct job *j, struct tc_result *res, const struct segs *sg, vp_res *r)
 {
 	const struct cfg *cfg = j->cfg;
 	char keys[TC_MAX_OUTPUTS][1100], thumb_key[1100];
@@ -658,7 +1002,13 @@ static enum outcome publish(struct job *j, struct tc_result *res, vp_res *r)
 	keep_hidden(j);
 	if ((*r = upload_file(cfg, res->thumbnail, thumb_key, "image/jpeg", &size)) != VP_OK)
 		return RETRY;
-	*r = video_record(j, res, keys, thumb_key);
+	/* one set of segments: this attempt's (keys are deterministic: an
+	 * earlier attempt's files are overwritten, or beyond these and go) */
+	keep_hidden(j);
+	if ((*r = playback_objects_keep(cfg, j->user_id, j->video_id, &sg->plan, sg->count)) !=
+	    VP_OK)
+		return RETRY;
+	*r = video_record(j, res, keys, thumb_key, &sg->plan, sg->files, sg->n);
 	if (*r == VP_NOT_FOUND) {
 		/* deleted while we worked: take our objects away again */
 		const char *all[TC_MAX_OUTPUTS + 1];
@@ -667,6 +1017,7 @@ static enum outcome publish(struct job *j, struct tc_result *res, vp_res *r)
 			all[i] = keys[i];
 		all[res->n] = thumb_key;
 		s3_delete_objects(cfg, cfg->s3_bucket_processed, all, res->n + 1);
+		playback_objects_keep(cfg, j->user_id, j->video_id, NULL, NULL);
 		return DONE;
 	}
 	if (*r != VP_OK)
@@ -680,6 +1031,7 @@ static enum outcome run_job(struct job *j)
 	const struct cfg *cfg = j->cfg;
 	char src[4200], outdir[4200], status[16] = "", attempt[24];
 	struct child_report rep;
+	struct segs sg;
 	enum child_end ce = C_INTERNAL;
 	long long size;
 	FILE *f = NULL;
@@ -687,6 +1039,8 @@ static enum outcome run_job(struct job *j)
 	enum outcome o = RETRY;
 
 	j->dir[0] = '\0';
+	memset(&sg, 0, sizeof(sg));
+	sg.started = now_s();
 	r = video_state(j, status);
 	if (r == VP_NOT_FOUND ||
 	    (r == VP_OK && (!strcmp(status, "ready") || !strcmp(status, "failed")))) {
@@ -727,35 +1081,45 @@ static enum outcome run_job(struct job *j)
 		o = DONE;
 		goto end;
 	}
-	if (r != VP_OK)
+	if (r != VP_OK || (r = putq_new(cfg, cfg->s3_bucket_processed, (int)j->set->uploads,
+	                                SEGMENTS_WAITING_MAX, &sg.q)) != VP_OK)
 		goto transient;
 
-	switch ((ce = run_child(j, src, &rep))) {
+	ce = run_child(j, src, &sg, &rep);
+	if (ce == C_DONE && (ce = segs_drain(j, &sg)) == C_DONE && !segs_complete(&sg, &rep.res)) {
+		log_child(j, "job_child_died", "signal", "segments missing from the result");
+		ce = C_CRASHED;
+	}
+	switch (ce) {
 	case C_STOPPED: o = STOPPED; goto end;
 	case C_CANCELLED:
 		log_event(LOG_INFO, "job_cancelled", "video", j->video_id, LOG_END);
+		segs_forget(j, &sg);
 		o = DONE;
 		goto end;
 	case C_INVALID:
 		log_event(LOG_INFO, "job_invalid_source", "video", j->video_id, "reason",
 		          rep.reason, LOG_END);
+		segs_forget(j, &sg);
 		if ((r = video_fail(j->video_id, rep.reason)) != VP_OK)
 			goto transient;
 		o = DONE;
 		goto end;
+	case C_PUBLISH: r = sg.failed; goto transient;
 	case C_DONE: break;
 	default:
 		/* the attempt is lost; the last one says so to the user */
 		r = VP_INTERNAL;
 		if (j->msg.receive_count < j->set->max_receives)
 			goto transient;
+		segs_forget(j, &sg);
 		if ((r = video_fail(j->video_id, last_attempt_reason(ce))) != VP_OK)
 			goto transient;
 		o = DONE;
 		goto end;
 	}
 	unlink(src); /* the raw copy is not needed while uploading */
-	if ((o = publish(j, &rep.res, &r)) == DONE)
+	if ((o = publish(j, &rep.res, &sg, &r)) == DONE)
 		goto end;
 transient:
 	if (stopping) {
@@ -765,10 +1129,12 @@ transient:
 	log_event(LOG_WARN, "job_retry", "video", j->video_id, "result", vp_res_str(r), LOG_END);
 	if (j->msg.receive_count >= j->set->max_receives) {
 		/* the last delivery: SQS dead-letters the message after this */
+		segs_forget(j, &sg);
 		video_fail(j->video_id, last_attempt_reason(ce));
 	}
 	o = RETRY;
 end:
+	segs_free(&sg);
 	if (f)
 		fclose(f);
 	if (j->dir[0])
@@ -797,8 +1163,39 @@ static bool parse_job(struct job *j)
 	return ok;
 }
 
-static int transcode_local(const char *in, const char *dir)
+/* --transcode: what the HLS tracks came to. */
+struct local_hls {
+	long files;
+	long long bytes;
+	double first_at; /* seconds from the start until the last track's first segment */
+	double start;
+	bool seen[TC_MAX_OUTPUTS + 1];
+	size_t tracks, seen_n;
+};
+
+static void local_planned(void *ud, const struct tc_plan *p)
 {
+	((struct local_hls *)ud)->tracks = p->n;
+}
+
+static bool local_segment(void *ud, const struct tc_segment *sg)
+{
+	struct local_hls *h = ud;
+
+	h->files++;
+	h->bytes += sg->size;
+	if (sg->number == 1 && sg->track < VP_ARRAY_LEN(h->seen) && !h->seen[sg->track]) {
+		h->seen[sg->track] = true;
+		if (++h->seen_n == h->tracks)
+			h->first_at = now_s() - h->start;
+	}
+	return true;
+}
+
+static int transcode_local(const char *in, const char *dir, bool hls)
+{
+	struct local_hls h = {.start = now_s()};
+	struct tc_hooks hooks = {NULL, NULL, local_planned, local_segment, &h};
 	struct tc_limits lim;
 	struct tc_result res;
 	buf reason;
@@ -810,8 +1207,8 @@ static int transcode_local(const char *in, const char *dir)
 		buf_free(&reason);
 		return 1;
 	}
-	r = tc_transcode(in, dir, tc_default_ladder, VP_ARRAY_LEN(tc_default_ladder), &lim, NULL,
-	                 &res, &reason);
+	r = tc_transcode(in, dir, tc_default_ladder, VP_ARRAY_LEN(tc_default_ladder), &lim,
+	                 hls ? &hooks : NULL, &res, &reason);
 	if (r != VP_OK) {
 		fprintf(stderr, "vidpipe-worker: %s: %s\n", vp_res_str(r), buf_str(&reason));
 		buf_free(&reason);
@@ -821,6 +1218,9 @@ static int transcode_local(const char *in, const char *dir)
 		printf("%s %dx%d %lld\n", res.out[i].name, res.out[i].width, res.out[i].height,
 		       res.out[i].size);
 	printf("thumbnail %lld\nduration %.3f\n", res.thumbnail_size, res.duration);
+	if (hls)
+		printf("hls %ld files %lld bytes, every track's first segment after %.2f s\n",
+		       h.files, h.bytes, h.first_at);
 	buf_free(&reason);
 	return 0;
 }
@@ -834,7 +1234,8 @@ static vp_res load_settings(struct settings *s, buf *err)
 	    (r = cfg_long("WORKER_WAIT_SECONDS", 20, 1, 20, &s->wait_s, err)) ||
 	    (r = cfg_long("WORKER_MEMORY_MB", 3072, 256, 1L << 20, &s->memory_mb, err)) ||
 	    (r = cfg_long("WORKER_CPU_SECONDS", 60, 1, 86400, &s->cpu_base, err)) ||
-	    (r = cfg_long("WORKER_CPU_PER_SECOND", 10, 0, 1000, &s->cpu_per_s, err)))
+	    (r = cfg_long("WORKER_CPU_PER_SECOND", 10, 0, 1000, &s->cpu_per_s, err)) ||
+	    (r = cfg_long("WORKER_UPLOADS", 4, 1, 32, &s->uploads, err)))
 		return r;
 	return tc_limits_load(&s->lim, err);
 }
@@ -849,8 +1250,9 @@ int main(int argc, char **argv)
 
 	log_init("vidpipe-worker");
 	av_log_set_level(AV_LOG_ERROR); /* our own JSON lines say what happened */
-	if (argc == 4 && !strcmp(argv[1], "--transcode"))
-		return transcode_local(argv[2], argv[3]);
+	if ((argc == 4 || (argc == 5 && !strcmp(argv[4], "--mp4-only"))) &&
+	    !strcmp(argv[1], "--transcode"))
+		return transcode_local(argv[2], argv[3], argc == 4);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);

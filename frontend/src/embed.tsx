@@ -8,7 +8,7 @@ import { makePublicApi } from './api/public';
 import type { PublicVideo } from './api/types';
 import { API_URL } from './config';
 import { publicRoute, watchPath, type Target } from './share/share';
-import { Player } from './ui/Player';
+import { Player, watchable } from './ui/Player';
 import { useVideo } from './ui/useVideo';
 import './embed.css';
 
@@ -20,7 +20,7 @@ function Embed({ target }: { target: Target }) {
     () => ('token' in target ? publicApi.link(target.token) : publicApi.video(target.id)).then((r) => r.video),
     [target],
   );
-  const { video, error, reload } = useVideo<PublicVideo>(fetchVideo);
+  const { video, error, reload } = useVideo<PublicVideo>(fetchVideo, { patient: true });
 
   if (error && !video) {
     return (
@@ -31,7 +31,7 @@ function Embed({ target }: { target: Target }) {
   }
   if (!video) return <p className="embed-message" role="status">Loading…</p>;
   document.title = `${video.title} · vidpipe`;
-  const ready = video.status === 'ready' && video.renditions.some((r) => r.url);
+  const ready = watchable(video);
   return (
     <>
       {ready ? (

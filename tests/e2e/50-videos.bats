@@ -17,7 +17,8 @@ setup() {
 	new_video
 	api GET "/videos/$VIDEO_ID" -H "Authorization: Bearer $TOKEN"
 	expect_status 200
-	[ "$(jq -c '.video | keys' <<<"$BODY")" = '["created_at","duration_seconds","error","height","id","progress","renditions","size","status","thumbnail_url","title","updated_at","visibility","width"]' ]
+	[ "$(jq -c '.video | keys' <<<"$BODY")" = '["created_at","duration_seconds","error","height","id","playback","progress","renditions","size","status","thumbnail_url","title","updated_at","visibility","width"]' ]
+	[ "$(jq -c .video.playback <<<"$BODY")" = '{"hls":null,"complete":false}' ]
 	[ "$(jq -r .video.status <<<"$BODY")" = queued ]
 	[ "$(jq -r .video.title <<<"$BODY")" = v.mp4 ]
 	[ "$(jq -r .video.size <<<"$BODY")" = 1500 ]

@@ -378,3 +378,74 @@ processed_object_status() {
 	curl -s -o /dev/null -w '%{http_code}' \
 		"$(presign_at GET "$AWS_ENDPOINT_URL_S3/$S3_BUCKET_PROCESSED/$1" "" "$(date -u +%Y%m%dT%H%M%SZ)" 300)"
 }
+
+# ------------------------------------------------------------------ HLS --
+# Oracles made here, apart from lib/: openssl for the playback token,
+# presign_at for storage listings, a few lines of Python for MP4 boxes.
+
+# playback_token_sign VIDEO_ID EXP: the token lib/playback.h documents,
+# signed with the stack's key
+playback_token_sign() {
+	printf '%s.%s' "$2" "$(printf 'vidpipe-playback-v1\n%s\n%s' "$1" "$2" |
+		openssl dgst -sha256 -hmac "$PLAYBACK_TOKEN_SECRET" -hex | awk '{print $NF}')"
+}
+
+# processed_keys PREFIX: every key under PREFIX in the processed bucket, one
+# a line, sorted (ListObjects, signed here; HLS prefixes hold < 1000 keys)
+processed_keys() {
+	local q
+	q="max-keys=1000&prefix=$(jq -rn --arg p "$1" '$p|@uri')"
+	curl -sSf "$(presign_at GET "$AWS_ENDPOINT_URL_S3/$S3_BUCKET_PROCESSED" "$q" "$(date -u +%Y%m%dT%H%M%SZ)" 300)" |
+		grep -o '<Key>[^<]*</Key>' | sed 's/<[^>]*>//g' | LC_ALL=C sort
+}
+
+# fragment_times FILE...: for each CMAF media segment, the base media decode
+# time of its first fragment (tfdt) plus its first sample's composition
+# offset, in seconds (its trak's timescale: TIMESCALE, default 90000)
+fragment_times() {
+	python3 - "$@" <<-'PY'
+		import os, struct, sys
+		scale = int(os.environ.get('TIMESCALE', '90000'))
+		def boxes(b, off, end):
+		    while off + 8 <= end:
+		        size, typ = struct.unpack('>I4s', b[off:off + 8]); hdr = 8
+		        if size == 1: size = struct.unpack('>Q', b[off + 8:off + 16])[0]; hdr = 16
+		        yield typ, off + hdr, off + size
+		        off += size
+		for f in sys.argv[1:]:
+		    b = open(f, 'rb').read(); tfdt = cts = None
+		    for typ, s, e in boxes(b, 0, len(b)):
+		        if typ != b'moof': continue
+		        for t2, s2, e2 in boxes(b, s, e):
+		            if t2 != b'traf': continue
+		            for t3, s3, e3 in boxes(b, s2, e2):
+		                v = b[s3]
+		                if t3 == b'tfdt':
+		                    tfdt = struct.unpack('>Q', b[s3 + 4:s3 + 12])[0] if v else struct.unpack('>I', b[s3 + 4:s3 + 8])[0]
+		                if t3 == b'trun' and cts is None:
+		                    fl = int.from_bytes(b[s3 + 1:s3 + 4], 'big'); p = s3 + 8
+		                    p += 4 if fl & 1 else 0
+		                    p += 4 if fl & 4 else 0
+		                    p += 4 if fl & 0x100 else 0
+		                    p += 4 if fl & 0x200 else 0
+		                    p += 4 if fl & 0x400 else 0
+		                    cts = struct.unpack('>i' if v else '>I', b[p:p + 4])[0] if fl & 0x800 else 0
+		        break
+		    print('%.6f' % ((tfdt + cts) / scale))
+	PY
+}
+
+# wait_playback [SECONDS]: polls GET /videos/{VIDEO_ID} until playback.hls is
+# set (bounded); leaves the answer in BODY and the URL in HLS_URL
+wait_playback() {
+	local i
+	for i in $(seq 1 $((${1:-120} * 4))); do
+		api GET "/videos/$VIDEO_ID" -H "Authorization: Bearer $TOKEN"
+		HLS_URL=$(jq -r '.video.playback.hls // empty' <<<"$BODY")
+		[ -n "$HLS_URL" ] && return 0
+		case $(jq -r .video.status <<<"$BODY") in failed) break ;; esac
+		sleep 0.25
+	done
+	echo "no playback URL: $BODY" >&2
+	return 1
+}

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../../lib/json.h"
+#include "../../lib/putq.h"
 #include "../../lib/s3.h"
 #include "../../lib/sqs.h"
 
@@ -100,6 +101,88 @@ static void s3_put_head_get_delete_a_file(void **state)
 	assert_int_equal(s3_head_object(&cfg, cfg.s3_bucket_processed, key, &got), VP_NOT_FOUND);
 	fclose(in);
 	fclose(out);
+}
+
+/* putq: five files of different sizes, two PUTs at a time and two
+ * waiting (so it fills and must be drained), each landing whole and taken
+ * once; ListObjects finds them under their prefix (two to a page: the
+ * listing walks pages), and a link is never followed. */
+static void putq_sends_files_in_parallel_and_list_finds_them(void **state)
+{
+	char dir[] = "/tmp/vidpipe-putq-XXXXXX", path[256], k[256], prefix[128];
+	const char *gone[5];
+	char keys_store[5][256];
+	struct putq *q = NULL;
+	struct putq_done d;
+	bool taken[5] = {false}, ready;
+	size_t n = 0, added = 0, done = 0;
+	long long size;
+	buf keys;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(prefix, sizeof(prefix), "integration/%d/putq/", (int)getpid());
+	assert_int_equal(putq_new(&cfg, cfg.s3_bucket_processed, 2, 2, &q), VP_OK);
+	while (done < 5) {
+		while (added < 5 && !putq_full(q)) {
+			FILE *f;
+
+			snprintf(path, sizeof(path), "%s/%zu", dir, added);
+			f = fopen(path, "wb");
+			assert_non_null(f);
+			for (size_t i = 0; i < 1000 * (added + 1); i++)
+				fputs("segment bytes\n", f);
+			fclose(f);
+			snprintf(keys_store[added], sizeof(keys_store[added]), "%s%05zu.m4s",
+			         prefix, added + 1);
+			assert_int_equal(
+			    putq_add(q, path, keys_store[added], "video/iso.segment", added),
+			    VP_OK);
+			added++;
+		}
+		assert_true(added < 5 || putq_pending(q) <= 4);
+		assert_int_equal(putq_run(q, -1, 500, &ready), VP_OK);
+		while (putq_take(q, &d)) {
+			assert_true(d.tag < 5 && !taken[d.tag]);
+			assert_int_equal(d.result, VP_OK);
+			assert_int_equal(d.size, (long long)(14 * 1000 * (d.tag + 1)));
+			taken[d.tag] = true;
+			done++;
+		}
+	}
+	assert_int_equal(putq_pending(q), 0);
+	for (size_t i = 0; i < 5; i++) {
+		assert_int_equal(
+		    s3_head_object(&cfg, cfg.s3_bucket_processed, keys_store[i], &size), VP_OK);
+		assert_int_equal(size, (long long)(14 * 1000 * (i + 1)));
+		gone[i] = keys_store[i];
+	}
+	/* a symbolic link is refused, whatever it points at */
+	snprintf(path, sizeof(path), "%s/link", dir);
+	snprintf(k, sizeof(k), "%s/0", dir);
+	assert_int_equal(symlink(k, path), 0);
+	assert_int_equal(putq_add(q, path, keys_store[0], "video/iso.segment", 9), VP_NOT_FOUND);
+	putq_free(q);
+
+	buf_init(&keys, 1 << 20);
+	assert_int_equal(s3_list_keys(&cfg, cfg.s3_bucket_processed, prefix, &keys, &n), VP_OK);
+	assert_int_equal(n, 5);
+	for (size_t i = 0, off = 0; i < n; i++) {
+		assert_string_equal(keys.data + off, keys_store[i]); /* listed in key order */
+		off += strlen(keys.data + off) + 1;
+	}
+	assert_int_equal(s3_delete_objects(&cfg, cfg.s3_bucket_processed, gone, 5), VP_OK);
+	buf_reset(&keys);
+	assert_int_equal(s3_list_keys(&cfg, cfg.s3_bucket_processed, prefix, &keys, &n), VP_OK);
+	assert_int_equal(n, 0);
+	buf_free(&keys);
+	for (int i = 0; i < 5; i++) {
+		snprintf(path, sizeof(path), "%s/%d", dir, i);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/link", dir);
+	unlink(path);
+	rmdir(dir);
 }
 
 /* Collects the ETag header of a response. */
@@ -276,6 +359,7 @@ int main(void)
 	    cmocka_unit_test(s3_put_head_get_delete_a_file),
 	    cmocka_unit_test(s3_put_above_the_threshold_goes_multipart),
 	    cmocka_unit_test(s3_get_of_a_missing_object_writes_nothing),
+	    cmocka_unit_test(putq_sends_files_in_parallel_and_list_finds_them),
 	    cmocka_unit_test(sqs_send_receive_return_delete),
 	    cmocka_unit_test(sqs_long_poll_on_an_empty_queue_ends_empty),
 	};

@@ -284,6 +284,8 @@ static void set_required_env(void)
 	setenv("SQS_QUEUE_URL", "http://127.0.0.1:9324/000000000000/q", 1);
 	setenv("JWT_ACCESS_SECRET", "0123456789abcdef0123456789abcdef-a", 1);
 	setenv("JWT_REFRESH_SECRET", "0123456789abcdef0123456789abcdef-r", 1);
+	setenv("PLAYBACK_TOKEN_SECRET", "0123456789abcdef0123456789abcdef-p", 1);
+	unsetenv("API_URL");
 	unsetenv("DEPENDENCY_TIMEOUT_MS");
 	unsetenv("AWS_ENDPOINT_URL_S3");
 	unsetenv("S3_FORCE_PATH_STYLE");
@@ -299,6 +301,7 @@ static void cfg_loads_with_defaults(void **state)
 	buf_init(&err, 256);
 	assert_int_equal(cfg_load(&c, &err), VP_OK);
 	assert_string_equal(c.frontend_url, "http://localhost:5173");
+	assert_string_equal(c.api_url, "http://localhost:8000");
 	assert_int_equal(c.dep_timeout_ms, 3000);
 	assert_false(c.s3_path_style);
 	/* anonymous viewers: 120 requests a minute, URLs of 5 minutes */
@@ -361,6 +364,28 @@ static void cfg_names_the_bad_variable(void **state)
 	assert_int_equal(cfg_load(&c, &err), VP_INVALID);
 	assert_non_null(strstr(buf_str(&err), "PUBLIC_PLAYBACK_URL_TTL"));
 	unsetenv("PUBLIC_PLAYBACK_URL_TTL");
+
+	/* the playback key: its own, present, long enough, no JWT key */
+	set_required_env();
+	buf_reset(&err);
+	unsetenv("PLAYBACK_TOKEN_SECRET");
+	assert_int_equal(cfg_load(&c, &err), VP_INVALID);
+	assert_non_null(strstr(buf_str(&err), "PLAYBACK_TOKEN_SECRET"));
+	set_required_env();
+	buf_reset(&err);
+	setenv("PLAYBACK_TOKEN_SECRET", "short", 1);
+	assert_int_equal(cfg_load(&c, &err), VP_INVALID);
+	assert_non_null(strstr(buf_str(&err), "PLAYBACK_TOKEN_SECRET"));
+	set_required_env();
+	buf_reset(&err);
+	setenv("PLAYBACK_TOKEN_SECRET", getenv("JWT_REFRESH_SECRET"), 1);
+	assert_int_equal(cfg_load(&c, &err), VP_INVALID);
+	assert_non_null(strstr(buf_str(&err), "PLAYBACK_TOKEN_SECRET"));
+	set_required_env();
+	buf_reset(&err);
+	setenv("API_URL", "localhost:8000", 1);
+	assert_int_equal(cfg_load(&c, &err), VP_INVALID);
+	assert_non_null(strstr(buf_str(&err), "API_URL"));
 	buf_free(&err);
 }
 

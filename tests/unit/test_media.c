@@ -5,8 +5,10 @@
  * supported container and codec decodes; every hostile one is refused with a
  * reason that names what was found or the limit it is over; the files that
  * crashed or failed the old worker (a layout change, timestamps going
- * backwards) transcode in full. Runs from the checkout's root, as `make
- * unit` does.
+ * backwards) transcode in full. The HLS tracks are read back the same
+ * way: a clip made here with the ffmpeg tool, its segments opened with
+ * libavformat and their boxes read here, never through our own writer.
+ * Runs from the checkout's root, as `make unit` does.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../lib/transcode.h"
@@ -244,6 +247,135 @@ static void timestamps_going_backwards_carry_on(void **state)
 	transcode_whole("hostile-timestamps-backwards.ts", 1.0);
 }
 
+/* What the segment hook heard. */
+struct heard {
+	struct tc_plan plan;
+	bool planned;
+	int next[TC_MAX_OUTPUTS + 1];
+	double total[TC_MAX_OUTPUTS + 1];
+	char path[TC_MAX_OUTPUTS + 1][8][512];
+	bool bad;
+};
+
+static void heard_plan(void *ud, const struct tc_plan *p)
+{
+	struct heard *h = ud;
+
+	h->plan = *p;
+	h->planned = true;
+}
+
+static bool heard_segment(void *ud, const struct tc_segment *sg)
+{
+	struct heard *h = ud;
+	struct stat st;
+
+	/* in order, after the plan, complete on disk when told */
+	if (!h->planned || sg->track >= h->plan.n || sg->number != h->next[sg->track] ||
+	    sg->number >= 8 || stat(sg->path, &st) != 0 || st.st_size != sg->size ||
+	    (sg->number == 0) != (sg->duration == 0)) {
+		h->bad = true;
+		return true;
+	}
+	snprintf(h->path[sg->track][sg->number], 512, "%s", sg->path);
+	h->next[sg->track]++;
+	h->total[sg->track] += sg->duration;
+	return true;
+}
+
+/* The tfdt of the first fragment of a CMAF segment, read from its bytes. */
+static long long segment_tfdt(const char *path)
+{
+	unsigned char b[8192];
+	FILE *f = fopen(path, "rb");
+	size_t n = f ? fread(b, 1, sizeof(b), f) : 0;
+
+	if (f)
+		fclose(f);
+	for (size_t i = 4; i + 12 <= n; i++)
+		if (!memcmp(b + i, "tfdt", 4)) {
+			long long v = 0;
+			size_t len = b[i + 4] ? 8 : 4;
+
+			for (size_t k = 0; k < len; k++)
+				v = v << 8 | b[i + 8 + k];
+			return v;
+		}
+	return -1;
+}
+
+/* Whether the first packet of init + segment, as libavformat reads it, is
+ * a keyframe. */
+static bool starts_with_keyframe(const char *init, const char *seg, const char *tmp)
+{
+	char cmd[2048];
+	AVFormatContext *ic = NULL;
+	AVPacket *pkt = av_packet_alloc();
+	bool key = false;
+
+	snprintf(cmd, sizeof(cmd), "cat '%s' '%s' > '%s'", init, seg, tmp);
+	if (pkt && system(cmd) == 0 && avformat_open_input(&ic, tmp, NULL, NULL) == 0 &&
+	    av_read_frame(ic, pkt) == 0)
+		key = (pkt->flags & AV_PKT_FLAG_KEY) != 0;
+	av_packet_free(&pkt);
+	avformat_close_input(&ic);
+	return key;
+}
+
+static void every_rung_is_written_as_hls_segments_cut_at_the_same_instants(void **state)
+{
+	char dir[] = "/tmp/vidpipe-test-hls-XXXXXX", src[600], cmd[1200], tmp[600];
+	struct heard h;
+	struct tc_hooks hooks = {NULL, NULL, heard_plan, heard_segment, &h};
+	struct tc_limits lim;
+	struct tc_result res;
+	buf reason;
+
+	(void)state;
+	memset(&h, 0, sizeof(h));
+	assert_non_null(mkdtemp(dir));
+	snprintf(src, sizeof(src), "%s/src.mp4", dir);
+	snprintf(tmp, sizeof(tmp), "%s/one.mp4", dir);
+	snprintf(cmd, sizeof(cmd),
+	         "ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=1280x720:rate=60 -f lavfi "
+	         "-i sine=sample_rate=44100 -t 4.5 -c:v libx264 -preset ultrafast -c:a aac "
+	         "-shortest '%s'",
+	         src);
+	assert_int_equal(system(cmd), 0);
+	tc_limits_default(&lim);
+	buf_init(&reason, 1024);
+	assert_int_equal(tc_transcode(src, dir, tc_default_ladder, VP_ARRAY_LEN(tc_default_ladder),
+	                              &lim, &hooks, &res, &reason),
+	                 VP_OK);
+	assert_false(h.bad);
+	/* the plan: the rungs best first at their frame rates, then the audio */
+	assert_int_equal(h.plan.n, 4);
+	assert_string_equal(h.plan.track[0].name, "720p");
+	assert_true(h.plan.track[0].fps == 60 && h.plan.track[0].width == 1280);
+	assert_string_equal(h.plan.track[1].name, "480p");
+	assert_true(h.plan.track[1].fps == 30);
+	assert_string_equal(h.plan.track[2].name, "360p");
+	assert_string_equal(h.plan.track[3].name, "audio");
+	assert_true(h.plan.track[3].audio);
+	assert_string_equal(h.plan.track[3].codecs, "mp4a.40.2");
+	for (size_t t = 0; t < 3; t++) {
+		assert_int_equal(strncmp(h.plan.track[t].codecs, "avc1.64", 7), 0);
+		/* init + 3 segments: 2 s, 2 s, 0.5 s, adding up to the clip */
+		assert_int_equal(h.next[t], 4);
+		assert_true(h.total[t] > 4.5 - 1.0 / 60 && h.total[t] < 4.5 + 1.0 / 60);
+		for (int k = 1; k < 4; k++) {
+			assert_true(starts_with_keyframe(h.path[t][0], h.path[t][k], tmp));
+			/* the same instant in every rung: 0, 2, 4 s in 1/90000 */
+			assert_int_equal(segment_tfdt(h.path[t][k]),
+			                 (long long)(k - 1) * 2 * 90000);
+		}
+	}
+	assert_true(h.next[3] >= 3);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	buf_free(&reason);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +385,7 @@ int main(void)
 	    cmocka_unit_test(limits_come_from_the_environment),
 	    cmocka_unit_test(a_layout_change_midway_is_resampled),
 	    cmocka_unit_test(timestamps_going_backwards_carry_on),
+	    cmocka_unit_test(every_rung_is_written_as_hls_segments_cut_at_the_same_instants),
 	};
 
 	av_log_set_level(AV_LOG_QUIET);

@@ -78,6 +78,16 @@ export interface Rendition {
 
 /** Who may watch: only the owner, anyone with the id (not listed), or anyone (listed). */
 export type Visibility = 'private' | 'unlisted' | 'public';
+/**
+ * How to watch a video over HLS: `hls` is the master playlist URL (signed,
+ * no header or cookie needed, expires after PLAYBACK_URL_TTL), set as soon as
+ * every rung has its first segment, while the video may still be processing;
+ * `complete` once the playlist is final (the video is ready).
+ */
+export interface Playback {
+  hls: string | null;
+  complete: boolean;
+}
 
 export interface Video {
   id: string;
@@ -94,6 +104,7 @@ export interface Video {
   updated_at: string;
   thumbnail_url: string | null;
   renditions: Rendition[];
+  playback: Playback;
 }
 
 /** What a stranger sees of a video: no error, size or progress, nothing of its owner. */

@@ -9,7 +9,7 @@ import { publicApi } from '../app';
 import { embedSnippet, watchPath, type Target } from '../share/share';
 import { CopyField } from '../ui/CopyField';
 import { duration } from '../ui/format';
-import { Player } from '../ui/Player';
+import { Downloads, Player, watchable } from '../ui/Player';
 import { Link, useTitle } from '../ui/router';
 import { useVideo } from '../ui/useVideo';
 
@@ -19,7 +19,7 @@ export function PublicWatchPage({ target }: { target: Target }) {
     () => ('token' in target ? publicApi.link(target.token) : publicApi.video(target.id)).then((r) => r.video),
     [key],
   );
-  const { video, error, reload } = useVideo<PublicVideo>(fetchVideo);
+  const { video, error, reload } = useVideo<PublicVideo>(fetchVideo, { patient: true });
   const byLink = 'token' in target;
   useTitle(video?.title ?? (error?.missing ? (byLink ? 'Link no longer valid' : 'Video not available') : 'Video'));
 
@@ -55,13 +55,16 @@ export function PublicWatchPage({ target }: { target: Target }) {
   }
   if (!video) return <p role="status">Loading…</p>;
 
-  const ready = video.status === 'ready' && video.renditions.some((r) => r.url);
+  const ready = watchable(video);
   const origin = window.location.origin;
   return (
     <section className="watch" aria-labelledby="watch-h">
       <h1 id="watch-h">{video.title}</h1>
       {ready ? (
-        <Player video={video} reload={reload} />
+        <>
+          <Player video={video} reload={reload} />
+          <Downloads video={video} />
+        </>
       ) : (
         <p className="not-ready hint" role="status">
           {video.status === 'failed' ? 'This video cannot be played.' : 'This video is not ready yet; this page updates by itself.'}

@@ -1,9 +1,12 @@
-// The owner's page of one video: the player (ui/Player) once it is ready,
-// and its state until then (polled until it is).
+// The owner's page of one video: the player (ui/Player) as soon as it can be
+// watched — while it is still processing, under "Processing — you can start
+// watching" — its downloads (the progressive MP4 renditions, once ready), and
+// its state while it cannot be watched yet, asked for again until it can
+// (ui/useVideo).
 import { useCallback } from 'react';
 import type { Video } from '../api/types';
 import { api } from '../app';
-import { Player } from '../ui/Player';
+import { Downloads, Player, watchable } from '../ui/Player';
 import { Link, useTitle } from '../ui/router';
 import { StatusBadge } from '../ui/StatusBadge';
 import { useVideo } from '../ui/useVideo';
@@ -34,8 +37,16 @@ export function WatchPage({ id }: { id: string }) {
         <Link href="/">← Library</Link>
       </p>
       <h1 id="watch-h">{video.title}</h1>
-      {video.status === 'ready' && video.renditions.some((r) => r.url) ? (
-        <Player video={video} reload={reload} />
+      {watchable(video) ? (
+        <>
+          {video.status === 'processing' && (
+            <p className="processing" role="status">
+              Processing — you can start watching ({video.progress}% done)
+            </p>
+          )}
+          <Player video={video} reload={reload} />
+          <Downloads video={video} />
+        </>
       ) : (
         <div className="not-ready">
           <StatusBadge video={video} />

@@ -1,11 +1,15 @@
 // useVideo: one video, fetched by the caller's function, and fetched again
-// while it is on its way to ready (1 s, growing by half to 8 s) so a page
-// shows it the moment it can play. `reload` fetches it once more (fresh
-// pre-signed URLs after a media error). A 404 is `missing`: the page says
-// so in its own words.
+// until its playback is final (quality.ts: pollDelay): every half second
+// while it cannot be watched yet, so a page shows the player the moment the
+// first segments exist, then at a calmer pace while it plays and is still
+// processing. `patient` pages (the anonymous ones, whose allowance is
+// RATE_LIMIT_PUBLIC per client IP) wait at least 1 s, growing by half to
+// 8 s. `reload` fetches it once more (fresh pre-signed URLs after a media
+// error). A 404 is `missing`: the page says so in its own words.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, errorText } from '../api/errors';
-import type { VideoStatus } from '../api/types';
+import type { Playback, VideoStatus } from '../api/types';
+import { pollDelay } from './quality';
 
 export interface VideoState<V> {
   video: V | null;
@@ -13,10 +17,11 @@ export interface VideoState<V> {
   reload: () => Promise<V | null>;
 }
 
-const inFlight = (s: VideoStatus) => s === 'uploading' || s === 'queued' || s === 'processing';
-
 /** fetchVideo must be stable (useCallback) for the key it stands for. */
-export function useVideo<V extends { status: VideoStatus }>(fetchVideo: () => Promise<V>): VideoState<V> {
+export function useVideo<V extends { status: VideoStatus; playback?: Playback }>(
+  fetchVideo: () => Promise<V>,
+  { patient = false }: { patient?: boolean } = {},
+): VideoState<V> {
   const [video, setVideo] = useState<V | null>(null);
   const [error, setError] = useState<VideoState<V>['error']>(null);
   const alive = useRef(true);
@@ -46,8 +51,9 @@ export function useVideo<V extends { status: VideoStatus }>(fetchVideo: () => Pr
     const tick = async () => {
       const v = await reload();
       if (!alive.current) return;
-      if (v && inFlight(v.status)) {
-        t = setTimeout(tick, wait);
+      const next = v ? pollDelay(v.status, !!v.playback?.hls, !!v.playback?.complete) : null;
+      if (next !== null) {
+        t = setTimeout(tick, patient ? Math.max(next, wait) : next);
         wait = Math.min(8000, wait * 1.5);
       }
     };
@@ -56,7 +62,7 @@ export function useVideo<V extends { status: VideoStatus }>(fetchVideo: () => Pr
       alive.current = false;
       clearTimeout(t);
     };
-  }, [reload]);
+  }, [reload, patient]);
 
   return { video, error, reload };
 }

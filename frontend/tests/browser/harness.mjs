@@ -169,11 +169,31 @@ export async function signIn(page, email, password) {
 }
 
 /**
- * Uploads a file through the API as the web app would (create, PUT each
- * part to its URL, complete) and waits until the worker has made it ready;
- * returns the video's id. For tests about what happens to a video after.
+ * A video made with ffmpeg: `seconds` of testsrc2 at `size` and `rate`, with
+ * a tone; `noise` (0..100) makes it hard to compress, so each rung's segments
+ * come close to its bit-rate cap (what an adaptive player has to choose by).
+ * The caller removes its folder (dirname of the answer).
  */
-export async function uploadByApi(token, file, { title, timeout = 120_000 } = {}) {
+export function makeClip(name, { seconds, size = '1280x720', rate = 30, noise = 0 }) {
+  const dir = mkdtempSync(join(OUT, 'media-'));
+  const file = join(dir, name);
+  execFileSync('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${rate}:duration=${seconds}`,
+    '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`,
+    ...(noise ? ['-vf', `noise=alls=${noise}:allf=t`] : []),
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '20', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', file,
+  ]);
+  return file;
+}
+
+/**
+ * Uploads a file through the API as the web app would (create, PUT each
+ * part to its URL, complete); returns the video's id. With `wait` (the
+ * default) it first waits until the worker has made it ready: for tests
+ * about what happens to a video after.
+ */
+export async function uploadByApi(token, file, { title, wait = true, timeout = 120_000 } = {}) {
   const bytes = readFileSync(file);
   const name = file.split('/').pop();
   const c = await apiCall('POST', '/uploads', {
@@ -191,6 +211,7 @@ export async function uploadByApi(token, file, { title, timeout = 120_000 } = {}
   }
   const done = await apiCall('POST', `/uploads/${up.id}/complete`, { token, body: { parts } });
   if (done.status !== 202) throw new Error(`complete: ${done.status} ${JSON.stringify(done.body)}`);
+  if (!wait) return up.video_id;
   for (const end = Date.now() + timeout; ; ) {
     const v = await apiCall('GET', `/videos/${up.video_id}`, { token });
     if (v.body?.video?.status === 'ready') return up.video_id;
@@ -198,6 +219,28 @@ export async function uploadByApi(token, file, { title, timeout = 120_000 } = {}
     if (Date.now() > end) throw new Error(`not ready after ${timeout} ms: ${v.body?.video?.status}`);
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/** Polls GET /videos/{id} (bounded) until pred(video) holds: the video. */
+export async function waitVideo(token, id, pred, seconds = 180) {
+  const until = Date.now() + seconds * 1000;
+  let last;
+  while (Date.now() < until) {
+    const r = await apiCall('GET', `/videos/${id}`, { token });
+    last = r.body?.video;
+    if (last && pred(last)) return last;
+    if (last?.status === 'failed') break;
+    await new Promise((ok) => setTimeout(ok, 250));
+  }
+  throw new Error(`video ${id} did not get there: ${JSON.stringify(last)}`);
+}
+
+/** Limits the download speed of a page's network (bytesPerSecond -1: no limit). */
+export async function throttleDownloads(cdp, bytesPerSecond) {
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency: 0, downloadThroughput: bytesPerSecond, uploadThroughput: -1,
+  });
 }
 
 /** Plays the <video> of a page or frame until its time moves on. */
