@@ -275,10 +275,19 @@ start_s3() {
 		render "$ROOT/stack/swift/$s-server.conf.in" "$SWIFT_DIR/$s-server.conf"
 	done
 	chmod 600 "$SWIFT_DIR/proxy-server.conf"
-	# Rings are built once and kept (they are most of a cold start's time).
+	# Rings are built once and kept (they are most of a cold start's time),
+	# and built again when the server's address changed (another
+	# PORT_OFFSET, a port set by hand): a ring naming the old port sends
+	# every request nowhere, which Swift's S3 layer answers 503. The one
+	# device keeps its data: with the same partitions it holds the same.
 	for s in object:$SWIFT_OBJECT_PORT container:$SWIFT_CONTAINER_PORT account:$SWIFT_ACCOUNT_PORT; do
 		local kind=${s%%:*} port=${s##*:}
+		if [ "$(cat "$SWIFT_DIR/$kind.ring.addr" 2>/dev/null)" != "$BIND:$port" ]; then
+			rm -f "$SWIFT_DIR/$kind.builder" "$SWIFT_DIR/$kind.ring.gz"
+			rm -rf "$SWIFT_DIR/backups"
+		fi
 		if [ ! -s "$SWIFT_DIR/$kind.ring.gz" ]; then
+			echo "$BIND:$port" >"$SWIFT_DIR/$kind.ring.addr"
 			swift-ring-builder "$SWIFT_DIR/$kind.builder" create 8 1 1 >/dev/null
 			swift-ring-builder "$SWIFT_DIR/$kind.builder" add "r1z1-$BIND:$port/d1" 100 >/dev/null
 			swift-ring-builder "$SWIFT_DIR/$kind.builder" rebalance >/dev/null

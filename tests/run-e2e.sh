@@ -17,7 +17,11 @@ for s in $servers; do
 	# "# e2e: one web server" in its header and runs under the first server
 	# only: its answer would not change with the server, and it is the
 	# slowest part of the run.
-	if [ "$s" = "${servers%% *}" ]; then
+	# E2E_ONLY="NN-name ..." runs just those suites (a developer's rerun).
+	if [ -n "${E2E_ONLY:-}" ]; then
+		files=()
+		for n in $E2E_ONLY; do files+=("$ROOT/tests/e2e/$n.bats"); done
+	elif [ "$s" = "${servers%% *}" ]; then
 		files=("$ROOT"/tests/e2e/*.bats)
 	else
 		mapfile -t files < <(grep -L '^# e2e: one web server' "$ROOT"/tests/e2e/*.bats)

@@ -483,9 +483,10 @@ og() { grep -o "<meta [a-z]*=\"$1\" content=\"[^\"]*\">" <<<"$BODY" | sed 's/.*c
 	page "/embed/s/$LINK_TOKEN"
 	owner DELETE "/videos/$VIDEO_ID/links/$LINK_ID"
 	anon "/public/links/$LINK_TOKEN"
-	# lighttpd writes its access log a moment later: wait for a request made after
+	# lighttpd writes its access log a moment later: wait for a request made
+	# after (a path: the logs keep no query)
 	marker=flush-$RANDOM$RANDOM
-	curl -sS -o /dev/null "$API_URL/healthz?$marker"
+	curl -sS -o /dev/null "$API_URL/$marker"
 	for i in $(seq 1 100); do
 		grep -qs "$marker" "$VAR_DIR"/log/*access.log && break
 		sleep 0.1

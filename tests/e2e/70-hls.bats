@@ -157,6 +157,52 @@ fetch_track() {
 	awk '{ if ($1 != (NR - 1) * 2) bad = 1 } END { exit bad }' "$BATS_TEST_TMPDIR/720p/starts"
 }
 
+@test "a stranger watches a public video, or a private one through a share link, over HLS with URLs that live PUBLIC_PLAYBACK_URL_TTL" {
+	auth=(-H "Authorization: Bearer $TOKEN")
+	json=(-H 'Content-Type: application/json')
+	api PATCH "/videos/$VIDEO_ID" "${auth[@]}" "${json[@]}" --data '{"visibility":"public"}'
+	expect_status 200
+	now=$(date +%s)
+	api GET "/public/videos/$VIDEO_ID" --interface "$(random_ip)"
+	expect_status 200
+	[ "$(jq -r .video.playback.complete <<<"$BODY")" = true ]
+	url=$(jq -r .video.playback.hls <<<"$BODY")
+	[[ "$url" == "$API_URL/playback/$VIDEO_ID/master.m3u8?token="* ]]
+	# a stranger's token is good for 300 s (the owner's for 3600)
+	exp=${url#*token=}
+	exp=${exp%%.*}
+	[ "$exp" -ge $((now + 295)) ] && [ "$exp" -le $((now + 305)) ]
+	owner_exp=$(master_url)
+	owner_exp=${owner_exp#*token=}
+	[ "${owner_exp%%.*}" -ge $((now + 3595)) ]
+	# and every segment URI it leads to expires with it
+	media=$(media_url "$url" 360p)
+	curl -sSf "$media" | grep -v '^#' | head -n 1 | grep -Eq 'X-Amz-Expires=(29[0-9]|30[0-5])&'
+	ffprobe -v error -show_entries stream=codec_type,height -of json "$url" >"$BATS_TEST_TMPDIR/probe.json"
+	[ "$(jq -c '[.streams[] | select(.codec_type == "video") | .height] | unique' "$BATS_TEST_TMPDIR/probe.json")" = '[360,480,720]' ]
+	[ "$(jq -c '[.streams[] | select(.codec_type == "audio")] | length > 0' "$BATS_TEST_TMPDIR/probe.json")" = true ]
+
+	# private again: the public route says nothing, a share link plays it
+	api PATCH "/videos/$VIDEO_ID" "${auth[@]}" "${json[@]}" --data '{"visibility":"private"}'
+	expect_status 200
+	api GET "/public/videos/$VIDEO_ID" --interface "$(random_ip)"
+	expect_error 404 not_found
+	api POST "/videos/$VIDEO_ID/links" "${auth[@]}" "${json[@]}" --data '{}'
+	expect_status 201
+	link_token=$(jq -r .link.token <<<"$BODY")
+	link_id=$(jq -r .link.id <<<"$BODY")
+	api GET "/public/links/$link_token" --interface "$(random_ip)"
+	expect_status 200
+	url=$(jq -r .video.playback.hls <<<"$BODY")
+	exp=${url#*token=}
+	[ "${exp%%.*}" -le $(($(date +%s) + 305)) ]
+	curl -sSf "$url" | grep -q '^#EXT-X-STREAM-INF:'
+	api DELETE "/videos/$VIDEO_ID/links/$link_id" "${auth[@]}"
+	expect_status 204
+	api GET "/public/links/$link_token" --interface "$(random_ip)"
+	expect_error 404 not_found
+}
+
 @test "a tampered, foreign or expired playback token is refused with 403; a valid one for a video that does not exist is 404" {
 	url=$(master_url)
 	token=${url#*token=}

@@ -3,10 +3,11 @@
 // test, console errors collected, and a screenshot of every open page in the
 // output folder when a test fails. Test media is made in the output folder
 // too (the checkout's tests/out/, emptied each run), never in /tmp.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 
 export function stackEnv() {
@@ -172,12 +173,15 @@ export async function signIn(page, email, password) {
  * A video made with ffmpeg: `seconds` of testsrc2 at `size` and `rate`, with
  * a tone; `noise` (0..100) makes it hard to compress, so each rung's segments
  * come close to its bit-rate cap (what an adaptive player has to choose by).
- * The caller removes its folder (dirname of the answer).
+ * The caller removes its folder (dirname of the answer). Asynchronous: a
+ * clip takes seconds to make, and a synchronous child would stall the event
+ * loop while the server closes an idle keep-alive connection that fetch then
+ * reuses ("fetch failed").
  */
-export function makeClip(name, { seconds, size = '1280x720', rate = 30, noise = 0 }) {
+export async function makeClip(name, { seconds, size = '1280x720', rate = 30, noise = 0 }) {
   const dir = mkdtempSync(join(OUT, 'media-'));
   const file = join(dir, name);
-  execFileSync('ffmpeg', [
+  await promisify(execFile)('ffmpeg', [
     '-hide_banner', '-loglevel', 'error', '-y',
     '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${rate}:duration=${seconds}`,
     '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`,

@@ -37,7 +37,7 @@ test('hls.js plays from the start while the video is still processing, and keeps
   const d = await device(browser);
   const { page } = d;
   await withScreenshots(browser, 'hls-while-processing', async () => {
-    const clip = makeClip('live.mp4', { seconds: 50, size: '1280x720' });
+    const clip = await makeClip('live.mp4', { seconds: 50, size: '1280x720' });
     const email = uniqueEmail('hls-live');
     const token = await registerByApi(email, PASSWORD);
     await signIn(page, email, PASSWORD);
@@ -92,7 +92,7 @@ test('under a throttled network "Auto" settles on a lower rung and climbs back w
   await withScreenshots(browser, 'hls-adaptive', async () => {
     // noisy, so each rung's segments come near its cap: 480p at about 1.3
     // Mbit/s with the audio, 360p at about 0.9
-    const clip = makeClip('abr.mp4', { seconds: 75, size: '854x480', noise: 12 });
+    const clip = await makeClip('abr.mp4', { seconds: 75, size: '854x480', noise: 12 });
     const email = uniqueEmail('hls-abr');
     const token = await registerByApi(email, PASSWORD);
     const id = await uploadByApi(token, clip, { wait: false });
