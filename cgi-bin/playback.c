@@ -15,13 +15,17 @@
  * URL). With a valid token, a video that is gone or cannot be played yet,
  * or a track it does not have, is 404. Any origin may read the answers
  * (http_serve_any_origin): the URL is the credential and nothing else is
- * read, so an embed or another site's player can fetch them.
+ * read, so an embed or another site's player can fetch them. Every request,
+ * before its token is read, counts against the client's RATE_LIMIT_PLAYBACK
+ * (its own allowance: a player reloads a growing playlist every segment per
+ * track, and each media playlist signs every segment it names).
  */
 #include <string.h>
 #include <time.h>
 
 #include "../lib/http.h"
 #include "../lib/playback.h"
+#include "../lib/ratelimit.h"
 
 #define MPEGURL "application/vnd.apple.mpegurl"
 
@@ -29,11 +33,15 @@ static void playlist_get(struct http_ctx *ctx)
 {
 	char id[40], token[128], file[32];
 	long long exp;
-	bool expired;
+	bool expired = false;
+	struct ratelimit rl;
 	time_t now = time(NULL);
 	buf out;
 	vp_res r;
 
+	if (!ratelimit_client(ctx, "playback", ctx->cfg->rl_playback, ctx->cfg->rl_playback_window,
+	                      &rl))
+		return;
 	if (http_path_segment(ctx->req, 1, id, sizeof(id)) != VP_OK ||
 	    http_path_segment(ctx->req, 2, file, sizeof(file)) != VP_OK) {
 		http_error(ctx, 404, "not_found", "no such playlist");

@@ -147,7 +147,9 @@ static vp_res cfg_load_auth(struct cfg *c, buf *err)
 	    (r = cfg_long("RATE_LIMIT_UPLOADS_WINDOW", 3600, 1, 86400, &c->rl_uploads_window,
 	                  err)) ||
 	    (r = cfg_long("RATE_LIMIT_PUBLIC", 120, 1, 1000000, &c->rl_public, err)) ||
-	    (r = cfg_long("RATE_LIMIT_PUBLIC_WINDOW", 60, 1, 86400, &c->rl_public_window, err)))
+	    (r = cfg_long("RATE_LIMIT_PUBLIC_WINDOW", 60, 1, 86400, &c->rl_public_window, err)) ||
+	    (r = cfg_long("RATE_LIMIT_PLAYBACK", 600, 1, 1000000, &c->rl_playback, err)) ||
+	    (r = cfg_long("RATE_LIMIT_PLAYBACK_WINDOW", 60, 1, 86400, &c->rl_playback_window, err)))
 		return r;
 	return cfg_load_uploads(c, err);
 }

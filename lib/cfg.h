@@ -66,6 +66,7 @@ struct cfg {
 	long rl_api, rl_api_window;               /* authenticated API per user */
 	long rl_uploads, rl_uploads_window;       /* POST /uploads per user */
 	long rl_public, rl_public_window;         /* anonymous routes per client IP */
+	long rl_playback, rl_playback_window;     /* playlist requests per client IP */
 };
 
 /* Fills c from the environment. On failure returns VP_INVALID and writes a

@@ -479,6 +479,8 @@ og() { grep -o "<meta [a-z]*=\"$1\" content=\"[^\"]*\">" <<<"$BODY" | sed 's/.*c
 	new_link "$VIDEO_ID"
 	anon "/public/links/$LINK_TOKEN"
 	expect_status 200
+	# the same path %-encoded: routed the same, logged the same
+	anon "/publi%63/links/$LINK_TOKEN"
 	page "/s/$LINK_TOKEN"
 	page "/embed/s/$LINK_TOKEN"
 	owner DELETE "/videos/$VIDEO_ID/links/$LINK_ID"

@@ -251,6 +251,31 @@ fetch_track() {
 	! grep -qF -e "$sig" -e "$amz" $logs
 }
 
+@test "playlists are rate limited per client IP before the token is read: RATE_LIMIT_PLAYBACK (600 a minute) answers, then 429 with Retry-After" {
+	ip=$(random_ip)
+	bad="$API_URL/playback/$VIDEO_ID/master.m3u8?token=1.$(printf '0%.0s' {1..64})"
+	valid=$(master_url)
+	# 700 requests with a bad token, then 50 with a valid one, from one
+	# address as fast as one connection goes (the allowance comes back at
+	# 10 a second meanwhile)
+	{
+		for i in $(seq 1 700); do printf 'url = "%s"\noutput = "/dev/null"\n' "$bad"; done
+		for i in $(seq 1 50); do printf 'url = "%s"\noutput = "/dev/null"\n' "$valid"; done
+	} >"$BATS_TEST_TMPDIR/urls"
+	curl -sS --interface "$ip" -w '%{http_code} %header{retry-after}\n' -K "$BATS_TEST_TMPDIR/urls" >"$BATS_TEST_TMPDIR/codes"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/codes")" = 750 ]
+	# the first 600 counted and refused for their token, none limited
+	[ "$(head -n 600 "$BATS_TEST_TMPDIR/codes" | sort | uniq -c | awk '{print $1 "x" $2}')" = 600x403 ]
+	# then limited, with Retry-After, a valid URL as well as a bad one
+	sed -n '601,700p' "$BATS_TEST_TMPDIR/codes" | grep -Eq '^429 [0-9]+$'
+	tail -n 50 "$BATS_TEST_TMPDIR/codes" | grep -Eq '^429 [0-9]+$'
+	# what got through was answered as usual
+	not grep -Ev '^(403 |429 [0-9]+|200 )$' "$BATS_TEST_TMPDIR/codes"
+	# another address is not limited
+	api GET "${valid#$API_URL}" --interface "$(random_ip)"
+	expect_status 200
+}
+
 @test "while the video is processing its playlists are EVENT playlists that grow; once ready they are VOD with ENDLIST, from the same URL" {
 	ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=1280x720:rate=30 \
 		-f lavfi -i sine=frequency=330:sample_rate=48000 -t 60 -c:v libx264 -preset ultrafast \
