@@ -4,6 +4,9 @@
 # by ffprobe and ffmpeg with no header or cookie. The oracles are ffmpeg's
 # own tools, the MP4 boxes read here, openssl for the token and listings of
 # storage signed here — never lib/ itself.
+# e2e: one web server (the worker and storage do most of the work; the
+# playback route under the other server is played by hls.js in the browser
+# tests, which run under both)
 
 bats_require_minimum_version 1.5.0
 load helpers
