@@ -18,10 +18,12 @@ for s in $servers; do
 	# only: its answer would not change with the server, and it is the
 	# slowest part of the run.
 	# E2E_ONLY="NN-name ..." runs just those suites (a developer's rerun).
+	# TEST_SKIP_ONE_SERVER=1 leaves out the one-web-server suites altogether
+	# (the fresh-machine test, whose host run has just run them).
 	if [ -n "${E2E_ONLY:-}" ]; then
 		files=()
 		for n in $E2E_ONLY; do files+=("$ROOT/tests/e2e/$n.bats"); done
-	elif [ "$s" = "${servers%% *}" ]; then
+	elif [ "$s" = "${servers%% *}" ] && [ -z "${TEST_SKIP_ONE_SERVER:-}" ]; then
 		files=("$ROOT"/tests/e2e/*.bats)
 	else
 		mapfile -t files < <(grep -L '^# e2e: one web server' "$ROOT"/tests/e2e/*.bats)
