@@ -39,7 +39,7 @@ LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 CGI_SRC := $(wildcard cgi-bin/*.c)
 CGI_BIN := $(CGI_SRC:%.c=%)
-TOOLS   := tools/vidpipe-admin
+TOOLS   := tools/vidpipe-admin tools/vidpipe-pool
 WORKERS := worker/vidpipe-maint worker/vidpipe-worker
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)

@@ -277,6 +277,19 @@ static vp_res read_body(struct http_req *req, buf *dst)
 	}
 }
 
+/* A connection the server keeps (FCGI_KEEP_CONN: mod_proxy_fcgi with
+ * enablereuse) carries the next request right after this one, so whatever
+ * is left of this request's stdin (the empty record that ends it, or a body
+ * no handler read) must be read first: libfcgi would otherwise take it for
+ * the start of the next request and drop the connection. */
+static void drain_body(struct http_req *req)
+{
+	char chunk[8192];
+
+	while (FCGX_GetStr(chunk, sizeof(chunk), req->fcgx.in) > 0)
+		;
+}
+
 static void too_large(struct http_ctx *ctx, size_t limit)
 {
 	char msg[80];
@@ -521,6 +534,8 @@ int http_serve(const char *prog, const struct http_method *methods, size_t n_met
 		json_object_put(req.json);
 		req.json = NULL;
 		log_set_request_id(NULL);
+		if (req.fcgx.keepConnection)
+			drain_body(&req);
 		FCGX_Finish_r(&req.fcgx);
 	}
 	buf_free(&req.headers);
