@@ -339,7 +339,7 @@ static void sessions_rotate_once_and_detect_reuse(void **state)
 	struct ratelimit rl;
 
 	(void)state;
-	assert_int_equal(sess_create(&cfg, uid, sid, "jti-1", "ua", "127.0.0.1"), VP_OK);
+	assert_int_equal(sess_create(&cfg, uid, sid, "jti-1", "ua", "127.0.0.1", NULL), VP_OK);
 	assert_int_equal(sess_check(&cfg, uid, sid, &rl), VP_OK);
 	assert_true(rl.allowed);
 	/* another user's id does not pass for the session */
@@ -362,8 +362,8 @@ static void sessions_list_and_revoke(void **state)
 	size_t n;
 
 	(void)state;
-	sess_create(&cfg, uid, s1, "a", "curl/8 \xc3\xa9", "127.0.0.2");
-	sess_create(&cfg, uid, s2, "b", "Firefox", "127.0.0.3");
+	sess_create(&cfg, uid, s1, "a", "curl/8 \xc3\xa9", "127.0.0.2", NULL);
+	sess_create(&cfg, uid, s2, "b", "Firefox", "127.0.0.3", NULL);
 	assert_int_equal(sess_list(uid, &list, &n), VP_OK);
 	assert_int_equal(n, 2);
 	assert_true(list[0].created > 1700000000);
@@ -386,7 +386,7 @@ static void middleware_limit_counts_per_user(void **state)
 	struct ratelimit rl;
 
 	(void)state;
-	sess_create(&cfg, uid, sid, "j", "ua", "ip");
+	sess_create(&cfg, uid, sid, "j", "ua", "ip", NULL);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(sess_check(&cfg, uid, sid, &rl), VP_OK);
 		assert_true(rl.allowed);
