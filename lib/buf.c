@@ -112,6 +112,21 @@ vp_res buf_printf(buf *b, const char *fmt, ...)
 	return r;
 }
 
+vp_res buf_addlong(buf *b, long long v)
+{
+	char d[24];
+	size_t i = sizeof(d);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do {
+		d[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		d[--i] = '-';
+	return buf_add(b, d + i, sizeof(d) - i);
+}
+
 vp_res buf_addhex(buf *b, const unsigned char *p, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
