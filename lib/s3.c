@@ -278,7 +278,8 @@ vp_res s3_presign_bound(const struct cfg *cfg, const char *method, const char *b
 	if ((r = sigv4_presign(&creds, "s3", method, hostport.data, path, query ? query : "", h, nh,
 	                       ttl_s, amz_date, &q)) != VP_OK)
 		goto end;
-	r = buf_printf(out, "%s?%s", url.data, q.data);
+	if ((r = buf_add(out, url.data, url.len)) == VP_OK && (r = buf_addc(out, '?')) == VP_OK)
+		r = buf_add(out, q.data, q.len);
 end:
 	curl_free(host);
 	curl_free(port);
