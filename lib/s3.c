@@ -200,7 +200,7 @@ static vp_res add_upload_id(buf *q, const char *upload_id)
 /* Storage may take long to assemble many parts (AWS: "several minutes",
  * with white space sent meanwhile), or to delete an object made of many
  * (Swift removes each segment). Below the web servers' own FastCGI timeout
- * (Apache's FcgidIOTimeout, 60 s), so the client still gets our answer. */
+ * (Apache's ProxyTimeout, 60 s), so the client still gets our answer. */
 #define S3_SLOW_CALL_TIMEOUT_MS 50000L
 
 /* One signed call on bucket/key with an encoded query, within timeout_ms
