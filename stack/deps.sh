@@ -18,7 +18,8 @@ postgresql postgresql-client redis-server redis-tools
 swift swift-proxy swift-account swift-container swift-object
 lighttpd lighttpd-modules-lua apache2 libapache2-mod-fcgid
 nodejs npm bats ffmpeg cppcheck clang-format clang libclang-rt-dev wrk procps util-linux iproute2 time file
-chromium fonts-dejavu-core debootstrap"
+chromium fonts-dejavu-core debootstrap
+python3-fastapi python3-uvicorn python3-uvloop python3-httptools python3-jwt python3-redis python3-asyncpg python3-botocore"
 
 missing=""
 for p in $PKGS; do

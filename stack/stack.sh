@@ -62,6 +62,8 @@ else
 fi
 : "${BIND:=127.0.0.1}"
 : "${SERVER:=lighttpd}"
+# the URL → responder map (a benchmark runs its own, with its process counts)
+: "${ROUTES_MAP:=$ROOT/routes.map}"
 : "${AWS_REGION:=us-east-1}"
 : "${S3_BUCKET_RAW:=vidpipe-raw}" "${S3_BUCKET_PROCESSED:=vidpipe-processed}"
 : "${SQS_QUEUE_NAME:=vidpipe-jobs}" "${SQS_MAX_RECEIVE_COUNT:=5}"
@@ -393,12 +395,10 @@ start_web() {
 	step "web app build" "(the build's output above)"
 	"$ROOT/frontend/build.sh" "$FRONTEND_DIST" "$API_URL" || die "the web app did not build"
 	step "web server ($server)" "$LOG/$server-error.log"
-	mkdir -p "$RUN/fcgid"
-	chown "$SVC_USER" "$RUN/fcgid"
 	case $server in
 	lighttpd)
-		"$ROOT/stack/gen-routes.sh" "$ROOT/routes.map" lighttpd "$CGI_BIN" "$RUN" >"$CONF/routes-lighttpd.conf"
-		"$ROOT/stack/gen-routes.sh" "$ROOT/routes.map" lighttpd "$CGI_BIN" "$RUN" app >"$CONF/routes-lighttpd-app.conf"
+		"$ROOT/stack/gen-routes.sh" "$ROUTES_MAP" lighttpd "$CGI_BIN" "$RUN" >"$CONF/routes-lighttpd.conf"
+		"$ROOT/stack/gen-routes.sh" "$ROUTES_MAP" lighttpd "$CGI_BIN" "$RUN" app >"$CONF/routes-lighttpd-app.conf"
 		render "$ROOT/lighttpd/lighttpd.conf.in" "$CONF/lighttpd.conf"
 		lighttpd -tt -f "$CONF/lighttpd.conf" >/dev/null || die "lighttpd.conf does not parse"
 		if ! alive "$RUN/lighttpd.pid"; then
@@ -411,14 +411,20 @@ start_web() {
 		fi
 		;;
 	apache)
-		"$ROOT/stack/gen-routes.sh" "$ROOT/routes.map" apache "$CGI_BIN" "$RUN" >"$CONF/routes-apache.conf"
-		"$ROOT/stack/gen-routes.sh" "$ROOT/routes.map" apache "$CGI_BIN" "$RUN" app >"$CONF/routes-apache-app.conf"
-		: >"$CONF/apache-env.conf"
-		for n in $RESPONDER_ENV; do
-			[ -n "${!n:-}" ] && printf 'FcgidInitialEnv %s "%s"\n' "$n" "${!n}" >>"$CONF/apache-env.conf"
-		done
-		chmod 600 "$CONF/apache-env.conf"
-		chown "$SVC_USER" "$CONF/apache-env.conf"
+		# the responders run as fixed pools (tools/vidpipe-pool) on UNIX
+		# sockets, which mod_proxy_fcgi connects to and keeps open; one pool
+		# per responder serves both ports (app_page is the web app's)
+		"$ROOT/stack/gen-routes.sh" "$ROUTES_MAP" apache "$CGI_BIN" "$RUN" >"$CONF/routes-apache.conf"
+		"$ROOT/stack/gen-routes.sh" "$ROUTES_MAP" apache "$CGI_BIN" "$RUN" app >"$CONF/routes-apache-app.conf"
+		"$ROOT/stack/gen-routes.sh" "$ROUTES_MAP" pools "$CGI_BIN" "$RUN" >"$CONF/pools"
+		if ! alive "$RUN/pool.pid"; then
+			started web
+			(
+				for n in $RESPONDER_ENV; do [ -n "${!n:-}" ] && export "$n=${!n}"; done
+				svc_daemon "$RUN/pool.pid" "$LOG/responders.log" "$ROOT/tools/vidpipe-pool" "$RUN" "$CONF/pools"
+			)
+		fi
+		wait_for 10 "the responder pools" test -S "$RUN/fcgi-notfound.sock"
 		render "$ROOT/apache/httpd.conf.in" "$CONF/apache.conf"
 		if ! alive "$RUN/apache.pid"; then
 			started web
@@ -439,8 +445,9 @@ stop_web() {
 		for i in $(seq 1 100); do alive "$RUN/apache.pid" || break; sleep 0.1; done
 		stop_pid "$RUN/apache.pid" apache
 	fi
+	stop_pid "$RUN/pool.pid" "responder pools"
 	stop_pid "$RUN/lighttpd.pid" lighttpd
-	# Responders spawned by either server end with it; make sure of it.
+	# Responders spawned by lighttpd or the pools end with them; make sure of it.
 	pkill -u "$SVC_USER" -f "^$ROOT/cgi-bin/" 2>/dev/null || true
 	rm -f "$RUN"/fcgi-*.sock*
 }
