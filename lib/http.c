@@ -498,7 +498,8 @@ static void http_send(struct http_ctx *ctx)
 	buf_adds(&h, "\r\n");
 	if (req->body.len) {
 		buf_adds(&h, "Content-Type: ");
-		buf_adds(&h, req->content_type ? req->content_type : "application/json; charset=utf-8");
+		buf_adds(&h,
+		         req->content_type ? req->content_type : "application/json; charset=utf-8");
 		buf_adds(&h, "\r\n"
 		             "Content-Length: ");
 		buf_addlong(&h, (long long)req->body.len);
