@@ -121,13 +121,27 @@ ensure_traversable() {
 	done
 }
 
+# Closes every descriptor above 2 of the calling (sub)shell: a daemon that
+# inherits a test runner's pipe keeps the runner waiting for its end of file
+# until the daemon stops. bats holds its output on more than 3..9 (a bats
+# run hung on a Postgres a test had restarted, which held one on fd 4 after
+# pg_ctl), so every open one goes, not a fixed list.
+close_inherited_fds() {
+	local fd
+	for fd in "/proc/$BASHPID/fd"/*; do
+		fd=${fd##*/}
+		[ "$fd" -gt 2 ] && [ "$fd" -ne 255 ] && eval "exec $fd>&-"
+	done
+	return 0
+}
+
 # Starts "$@" in the background as the service user, its pid in $1.
 svc_daemon() {
 	local pidfile=$1 logfile=$2
 	shift 2
 	# Descriptors above 2 (a test runner's pipes) must not leak into it.
 	(
-		for fd in 3 4 5 6 7 8 9; do eval "exec $fd>&-"; done
+		close_inherited_fds
 		svc_exec setsid sh -c 'echo $$ > "$0"; exec "$@"' "$pidfile" "$@"
 	) >>"$logfile" 2>&1 </dev/null &
 }
@@ -218,9 +232,12 @@ start_postgres() {
 	fi
 	if ! svc "$PGBIN/pg_ctl" -D "$VAR/pg" status >/dev/null 2>&1; then
 		started postgres
-		svc "$PGBIN/pg_ctl" -D "$VAR/pg" -l "$LOG/postgres.log" -w -t 30 \
-			-o "-p $PG_PORT -c listen_addresses=$BIND -c unix_socket_directories=$RUN -c max_connections=200" \
-			start >/dev/null || die "PostgreSQL did not start (see $LOG/postgres.log)"
+		(
+			close_inherited_fds
+			svc "$PGBIN/pg_ctl" -D "$VAR/pg" -l "$LOG/postgres.log" -w -t 30 \
+				-o "-p $PG_PORT -c listen_addresses=$BIND -c unix_socket_directories=$RUN -c max_connections=200" \
+				start >/dev/null
+		) || die "PostgreSQL did not start (see $LOG/postgres.log)"
 	fi
 	local admin
 	admin=$(pg_url_admin)
@@ -406,6 +423,7 @@ start_web() {
 			# lighttpd hands its environment to the responders it spawns.
 			(
 				for n in $RESPONDER_ENV; do [ -n "${!n:-}" ] && export "$n=${!n}"; done
+				close_inherited_fds
 				svc lighttpd -f "$CONF/lighttpd.conf"
 			) || die "lighttpd did not start (see $LOG/lighttpd-error.log)"
 		fi
@@ -428,7 +446,7 @@ start_web() {
 		render "$ROOT/apache/httpd.conf.in" "$CONF/apache.conf"
 		if ! alive "$RUN/apache.pid"; then
 			started web
-			svc env -i PATH=/usr/sbin:/usr/bin:/bin /usr/sbin/apache2 -f "$CONF/apache.conf" -k start ||
+			(close_inherited_fds && svc env -i PATH=/usr/sbin:/usr/bin:/bin /usr/sbin/apache2 -f "$CONF/apache.conf" -k start) ||
 				die "Apache did not start (see $LOG/apache-error.log)"
 		fi
 		;;
