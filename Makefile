@@ -39,7 +39,7 @@ LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 CGI_SRC := $(wildcard cgi-bin/*.c)
 CGI_BIN := $(CGI_SRC:%.c=%)
-TOOLS   := tools/vidpipe-admin
+TOOLS   := tools/vidpipe-admin tools/vidpipe-pool
 WORKERS := worker/vidpipe-maint worker/vidpipe-worker
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
@@ -145,8 +145,12 @@ bench/presign-rate: bench/presign_rate.c $(B)/libvidpipe.a
 bench/loadgen: bench/loadgen.c $(B)/libvidpipe.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libvidpipe.a $(LDLIBS)
 
-bench: all bench/presign-rate bench/loadgen
+# the FastCGI floor: a bare libfcgi responder (bench/api.sh)
+bench/fcgi-floor: bench/fcgi_floor.c
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lfcgi
+
+bench: all bench/presign-rate bench/loadgen bench/fcgi-floor
 	@bench/run.sh
 
 clean:
-	rm -rf $(B) $(CGI_BIN) $(TOOLS) $(WORKERS) bench/presign-rate bench/loadgen
+	rm -rf $(B) $(CGI_BIN) $(TOOLS) $(WORKERS) bench/presign-rate bench/loadgen bench/fcgi-floor

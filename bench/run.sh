@@ -2,6 +2,9 @@
 # bench/run.sh — every benchmark, one after the other (make bench).
 set -e
 cd "$(dirname "$0")"
+echo "## the authenticated API against the seed's stack and the FastCGI floor ($(date -u +%Y-%m-%d), $(nproc) cores)"
+./api.sh
+echo
 echo "## auth middleware ($(date -u +%Y-%m-%d), $(nproc) cores)"
 ./auth-middleware.sh
 echo

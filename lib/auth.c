@@ -53,7 +53,7 @@ bool auth_require(struct http_ctx *ctx, struct auth_user *who)
 		auth_unauthorized(ctx, true);
 		return false;
 	}
-	r = sess_check(ctx->cfg, c.sub, c.sid, &rl);
+	r = sess_check_owner(ctx->cfg, c.sub, c.sid, &rl, &who->owner);
 	if (r == VP_DENIED) {
 		auth_unauthorized(ctx, true);
 		return false;
@@ -216,12 +216,15 @@ end:
 
 void auth_answer_new_session(struct http_ctx *ctx, const struct user *u)
 {
+	struct sess_owner owner;
 	char sid[37], jti[37];
 	vp_res r;
 
+	memcpy(owner.email, u->email, sizeof(owner.email));
+	memcpy(owner.created_at, u->created_at, sizeof(owner.created_at));
 	if ((r = http_uuid(sid)) != VP_OK || (r = http_uuid(jti)) != VP_OK ||
-	    (r = sess_create(ctx->cfg, u->id, sid, jti, ctx->req->user_agent,
-	                     ctx->req->client_ip)) != VP_OK) {
+	    (r = sess_create(ctx->cfg, u->id, sid, jti, ctx->req->user_agent, ctx->req->client_ip,
+	                     &owner)) != VP_OK) {
 		http_fail(ctx, r, "session create");
 		return;
 	}

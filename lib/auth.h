@@ -16,12 +16,14 @@
 #include "http.h"
 #include "passwd.h"
 #include "ratelimit.h"
+#include "sess.h"
 #include "token.h"
 #include "users.h"
 
 struct auth_user {
 	char uid[37];
 	char sid[37];
+	struct sess_owner owner; /* the user's e-mail and created_at, when the session has them */
 };
 
 bool auth_require(struct http_ctx *ctx, struct auth_user *who);

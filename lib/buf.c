@@ -82,15 +82,28 @@ vp_res buf_addc(buf *b, char c)
 	return buf_add(b, &c, 1);
 }
 
+/* Formats straight into the room the buffer already has, and only when
+ * the text does not fit grows it and formats again. */
 vp_res buf_vprintf(buf *b, const char *fmt, va_list ap)
 {
+	size_t room = b->cap > b->len ? b->cap - b->len : 0;
 	va_list ap2;
 	int n;
 	vp_res r;
 
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
+	n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap2);
 	va_end(ap2);
+	if (n >= 0 && (size_t)n < room) {
+		if ((size_t)n > b->max || b->len > b->max - (size_t)n) {
+			b->data[b->len] = '\0'; /* as it was */
+			return VP_TOO_LARGE;
+		}
+		b->len += (size_t)n;
+		return VP_OK;
+	}
+	if (room)
+		b->data[b->len] = '\0';
 	if (n < 0)
 		return VP_INVALID;
 	r = buf_grow(b, (size_t)n);
@@ -110,6 +123,21 @@ vp_res buf_printf(buf *b, const char *fmt, ...)
 	r = buf_vprintf(b, fmt, ap);
 	va_end(ap);
 	return r;
+}
+
+vp_res buf_addlong(buf *b, long long v)
+{
+	char d[24];
+	size_t i = sizeof(d);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do {
+		d[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		d[--i] = '-';
+	return buf_add(b, d + i, sizeof(d) - i);
 }
 
 vp_res buf_addhex(buf *b, const unsigned char *p, size_t n)

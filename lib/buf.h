@@ -32,6 +32,8 @@ vp_res buf_adds(buf *b, const char *s);
 vp_res buf_addc(buf *b, char c);
 vp_res buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 vp_res buf_vprintf(buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* Appends v in decimal (no printf: every response's headers use it). */
+vp_res buf_addlong(buf *b, long long v);
 /* Appends bytes as lower-case hex. */
 vp_res buf_addhex(buf *b, const unsigned char *p, size_t n);
 /* Hands the contents (never NULL on success: "" for an empty buffer) to the

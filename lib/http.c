@@ -57,9 +57,15 @@ vp_res http_uuid(char out[37])
 		return VP_INTERNAL;
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-	         b[13], b[14], b[15]);
+	for (int i = 0, o = 0; i < 16; i++) {
+		static const char hex[] = "0123456789abcdef";
+
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[b[i] >> 4];
+		out[o++] = hex[b[i] & 15];
+	}
+	out[36] = '\0';
 	return VP_OK;
 }
 
@@ -185,9 +191,14 @@ vp_res http_query_param(const struct http_req *req, const char *name, char *out,
 
 void http_header(struct http_ctx *ctx, const char *name, const char *value)
 {
+	buf *h = &ctx->req->headers;
+
 	if (strpbrk(name, "\r\n") || strpbrk(value, "\r\n"))
 		return;
-	buf_printf(&ctx->req->headers, "%s: %s\r\n", name, value);
+	buf_adds(h, name);
+	buf_add(h, ": ", 2);
+	buf_adds(h, value);
+	buf_add(h, "\r\n", 2);
 }
 
 void http_json(struct http_ctx *ctx, int status, struct json_object *o)
@@ -309,6 +320,19 @@ static vp_res read_body(struct http_req *req, buf *dst)
 		if (buf_add(dst, chunk, (size_t)got) != VP_OK)
 			return VP_TOO_LARGE;
 	}
+}
+
+/* A connection the server keeps (FCGI_KEEP_CONN: mod_proxy_fcgi with
+ * enablereuse) carries the next request right after this one, so whatever
+ * is left of this request's stdin (the empty record that ends it, or a body
+ * no handler read) must be read first: libfcgi would otherwise take it for
+ * the start of the next request and drop the connection. */
+static void drain_body(struct http_req *req)
+{
+	char chunk[8192];
+
+	while (FCGX_GetStr(chunk, sizeof(chunk), req->fcgx.in) > 0)
+		;
 }
 
 static void too_large(struct http_ctx *ctx, size_t limit)
@@ -454,46 +478,55 @@ static bool http_prepare(struct http_ctx *ctx, const struct http_method *methods
 	return true;
 }
 
-/* The header block is built in a buf and written once: libfcgi's own
- * FCGX_FPrintF does not know every printf conversion (%zu among them). */
+/* The header block is built in a buf kept for the process and written
+ * once (libfcgi's own FCGX_FPrintF does not know every printf conversion,
+ * and printf is the slowest way to glue constant text anyway). */
 static void http_send(struct http_ctx *ctx)
 {
+	static buf h;
 	struct http_req *req = ctx->req;
 	FCGX_Stream *out = req->fcgx.out;
 	bool cors = req->origin && !strcmp(req->origin, ctx->cfg->frontend_url) && !req->cors_any;
-	buf h;
 
-	buf_init(&h, 64 * 1024);
-	buf_printf(&h, "Status: %d %s\r\n", req->status, http_reason(req->status));
-	if (req->body.len)
-		buf_printf(&h,
-		           "Content-Type: %s\r\n"
-		           "Content-Length: %zu\r\n",
-		           req->content_type ? req->content_type
-		                             : "application/json; charset=utf-8",
-		           req->body.len);
-	buf_printf(&h,
-	           "X-Content-Type-Options: nosniff\r\n"
-	           "Cache-Control: no-store\r\n"
-	           "X-Request-Id: %s\r\n",
-	           req->request_id);
-	if (cors)
-		buf_printf(&h,
-		           "Access-Control-Allow-Origin: %s\r\n"
-		           "Access-Control-Allow-Credentials: true\r\n"
-		           "Access-Control-Expose-Headers: X-Request-Id, RateLimit-Limit, "
-		           "RateLimit-Remaining, RateLimit-Reset, Retry-After\r\n",
-		           req->origin);
-	else if (req->cors_any)
+	if (!h.max)
+		buf_init(&h, 64 * 1024);
+	buf_reset(&h);
+	buf_adds(&h, "Status: ");
+	buf_addlong(&h, req->status);
+	buf_addc(&h, ' ');
+	buf_adds(&h, http_reason(req->status));
+	buf_adds(&h, "\r\n");
+	if (req->body.len) {
+		buf_adds(&h, "Content-Type: ");
+		buf_adds(&h,
+		         req->content_type ? req->content_type : "application/json; charset=utf-8");
+		buf_adds(&h, "\r\n"
+		             "Content-Length: ");
+		buf_addlong(&h, (long long)req->body.len);
+		buf_adds(&h, "\r\n");
+	}
+	buf_adds(&h, "X-Content-Type-Options: nosniff\r\n"
+	             "Cache-Control: no-store\r\n"
+	             "X-Request-Id: ");
+	buf_adds(&h, req->request_id);
+	buf_adds(&h, "\r\n");
+	if (cors) {
+		buf_adds(&h, "Access-Control-Allow-Origin: ");
+		buf_adds(&h, req->origin);
+		buf_adds(&h, "\r\n"
+		             "Access-Control-Allow-Credentials: true\r\n"
+		             "Access-Control-Expose-Headers: X-Request-Id, RateLimit-Limit, "
+		             "RateLimit-Remaining, RateLimit-Reset, Retry-After\r\n");
+	} else if (req->cors_any) {
 		buf_adds(&h, "Access-Control-Allow-Origin: *\r\n"
 		             "Access-Control-Expose-Headers: X-Request-Id\r\n");
+	}
 	buf_adds(&h, "Vary: Origin\r\n");
 	buf_add(&h, req->headers.data, req->headers.len);
 	buf_adds(&h, "\r\n");
 	FCGX_PutStr(h.data, (int)h.len, out);
 	if (req->body.len)
 		FCGX_PutStr(req->body.data, (int)req->body.len, out);
-	buf_free(&h);
 }
 
 /* The segment of the path that logs never show (http_hide_segment). */
@@ -533,14 +566,27 @@ static void http_log(struct http_ctx *ctx)
 {
 	struct http_req *req = ctx->req;
 	struct timespec now;
-	char status[8], ms[32], path[sizeof(req->path)];
+	char status[8], ms[32], hidden[sizeof(req->path)];
+	const char *path = req->path;
+	long long us;
+	int n;
 
-	http_log_path(req->path, hidden_segment, path, sizeof(path));
+	/* copied only by a responder that hides a segment (a share link's token) */
+	if (hidden_segment >= 0) {
+		http_log_path(req->path, hidden_segment, hidden, sizeof(hidden));
+		path = hidden;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
+	us = (long long)(now.tv_sec - req->start.tv_sec) * 1000000 +
+	     (now.tv_nsec - req->start.tv_nsec) / 1000;
+	if (us < 0)
+		us = 0;
 	snprintf(status, sizeof(status), "%d", req->status);
-	snprintf(ms, sizeof(ms), "%.2f",
-	         (double)(now.tv_sec - req->start.tv_sec) * 1e3 +
-	             (double)(now.tv_nsec - req->start.tv_nsec) / 1e6);
+	/* milliseconds with two decimals, rounded to the nearest */
+	us += 5;
+	n = snprintf(ms, sizeof(ms), "%lld.%02lld", us / 1000, us % 1000 / 10);
+	if (n < 0 || (size_t)n >= sizeof(ms))
+		ms[0] = '\0';
 	log_event(req->status >= 500 ? LOG_WARN : LOG_INFO, "request", "method", req->method,
 	          "path", path, "status", status, "ms", ms, "ip", req->client_ip, LOG_END);
 }
@@ -598,6 +644,8 @@ static int serve(const char *prog, const struct http_method *methods, size_t n_m
 		json_object_put(req.json);
 		req.json = NULL;
 		log_set_request_id(NULL);
+		if (req.fcgx.keepConnection)
+			drain_body(&req);
 		FCGX_Finish_r(&req.fcgx);
 	}
 	buf_free(&req.headers);

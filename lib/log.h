@@ -2,7 +2,8 @@
  * log.h — JSON-lines logging to stderr.
  *
  * One object per line: {"ts","level","prog","request_id","event",...}. Values
- * are escaped by json-c, so a hostile string cannot forge a line. Callers
+ * are escaped as JSON strings, so a hostile string cannot forge a line; one
+ * longer than 16 KiB is cut there. Callers
  * never pass secrets: passwords, tokens and signed URLs stay out of logs.
  */
 #ifndef VP_LOG_H

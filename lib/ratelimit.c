@@ -76,17 +76,20 @@ vp_res ratelimit_hit(const char *key, long limit, long window_s, bool commit, st
 
 void ratelimit_headers(struct http_ctx *ctx, const struct ratelimit *rl)
 {
-	char v[24];
+	buf *h = &ctx->req->headers;
 
-	snprintf(v, sizeof(v), "%ld", rl->limit);
-	http_header(ctx, "RateLimit-Limit", v);
-	snprintf(v, sizeof(v), "%ld", rl->remaining);
-	http_header(ctx, "RateLimit-Remaining", v);
-	snprintf(v, sizeof(v), "%ld", rl->reset_s);
-	http_header(ctx, "RateLimit-Reset", v);
+	/* every authenticated answer carries these: appended without printf */
+	buf_adds(h, "RateLimit-Limit: ");
+	buf_addlong(h, rl->limit);
+	buf_adds(h, "\r\nRateLimit-Remaining: ");
+	buf_addlong(h, rl->remaining);
+	buf_adds(h, "\r\nRateLimit-Reset: ");
+	buf_addlong(h, rl->reset_s);
+	buf_adds(h, "\r\n");
 	if (!rl->allowed) {
-		snprintf(v, sizeof(v), "%ld", rl->retry_after_s);
-		http_header(ctx, "Retry-After", v);
+		buf_adds(h, "Retry-After: ");
+		buf_addlong(h, rl->retry_after_s);
+		buf_adds(h, "\r\n");
 	}
 }
 

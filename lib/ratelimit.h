@@ -27,11 +27,12 @@ struct ratelimit {
 };
 
 /* The GCRA step as a Lua function, for scripts that combine it with other
- * work (the auth middleware's session check). Returns
+ * work (the auth middleware's session check). t is Redis's TIME when the
+ * caller already has it (nil: asked here). Returns
  * {allowed 0|1, remaining, reset_ms, retry_ms}. */
 #define RATELIMIT_GCRA_LUA                                                                         \
-	"local function gcra(key, limit, period_ms, commit)\n"                                     \
-	"  local t = redis.call('TIME')\n"                                                         \
+	"local function gcra(key, limit, period_ms, commit, t)\n"                                  \
+	"  t = t or redis.call('TIME')\n"                                                          \
 	"  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])\n"                                \
 	"  local period = period_ms * 1000\n"                                                      \
 	"  local step = period / limit\n"                                                          \

@@ -200,7 +200,7 @@ static vp_res add_upload_id(buf *q, const char *upload_id)
 /* Storage may take long to assemble many parts (AWS: "several minutes",
  * with white space sent meanwhile), or to delete an object made of many
  * (Swift removes each segment). Below the web servers' own FastCGI timeout
- * (Apache's FcgidIOTimeout, 60 s), so the client still gets our answer. */
+ * (Apache's ProxyTimeout, 60 s), so the client still gets our answer. */
 #define S3_SLOW_CALL_TIMEOUT_MS 50000L
 
 /* One signed call on bucket/key with an encoded query, within timeout_ms
@@ -278,7 +278,8 @@ vp_res s3_presign_bound(const struct cfg *cfg, const char *method, const char *b
 	if ((r = sigv4_presign(&creds, "s3", method, hostport.data, path, query ? query : "", h, nh,
 	                       ttl_s, amz_date, &q)) != VP_OK)
 		goto end;
-	r = buf_printf(out, "%s?%s", url.data, q.data);
+	if ((r = buf_add(out, url.data, url.len)) == VP_OK && (r = buf_addc(out, '?')) == VP_OK)
+		r = buf_add(out, q.data, q.len);
 end:
 	curl_free(host);
 	curl_free(port);

@@ -3,6 +3,7 @@
  */
 #include "sess.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,25 +13,33 @@
 #define SESS_KEY(buf_, sid_)  snprintf(buf_, sizeof(buf_), "sess:%s", sid_)
 #define USESS_KEY(buf_, uid_) snprintf(buf_, sizeof(buf_), "usess:%s", uid_)
 
-/* KEYS: sess, usess. ARGV: uid, jti, ua, ip, ttl */
+/* KEYS: sess, usess. ARGV: uid, jti, ua, ip, ttl, email, user's created_at */
 static struct rds_script create_script = {
     .src = "local t = redis.call('TIME')\n"
            "redis.call('HSET', KEYS[1], 'user', ARGV[1], 'jti', ARGV[2], 'ua', ARGV[3],\n"
            "  'ip', ARGV[4], 'created', t[1], 'last_used', t[1])\n"
+           "if ARGV[6] ~= '' then\n"
+           "  redis.call('HSET', KEYS[1], 'email', ARGV[6], 'ucreated', ARGV[7])\n"
+           "end\n"
            "redis.call('EXPIRE', KEYS[1], ARGV[5])\n"
            "redis.call('SADD', KEYS[2], string.sub(KEYS[1], 6))\n"
            "redis.call('EXPIRE', KEYS[2], ARGV[5])\n"
            "return 1\n"};
 
 /* KEYS: sess, rl:api. ARGV: uid, limit, period_ms.
- * {0} for a dead session, else {1, allowed, remaining, reset_ms, retry_ms} */
+ * {0} for a dead session, else {1, allowed, remaining, reset_ms, retry_ms,
+ * email, user's created_at} (the last two nil for a session that predates
+ * them). One HMGET reads the owner, last_used and the user's fields; one
+ * TIME serves both steps; last_used (whole seconds) is written only when it
+ * changes. */
 static struct rds_script check_script = {
-    .src =
-        RATELIMIT_GCRA_LUA "if redis.call('HGET', KEYS[1], 'user') ~= ARGV[1] then return {0} end\n"
-                           "local t = redis.call('TIME')\n"
-                           "redis.call('HSET', KEYS[1], 'last_used', t[1])\n"
-                           "local r = gcra(KEYS[2], tonumber(ARGV[2]), tonumber(ARGV[3]), 1)\n"
-                           "return {1, r[1], r[2], r[3], r[4]}\n"};
+    .src = RATELIMIT_GCRA_LUA
+    "local h = redis.call('HMGET', KEYS[1], 'user', 'last_used', 'email', 'ucreated')\n"
+    "if h[1] ~= ARGV[1] then return {0} end\n"
+    "local t = redis.call('TIME')\n"
+    "if h[2] ~= t[1] then redis.call('HSET', KEYS[1], 'last_used', t[1]) end\n"
+    "local r = gcra(KEYS[2], tonumber(ARGV[2]), tonumber(ARGV[3]), 1, t)\n"
+    "return {1, r[1], r[2], r[3], r[4], h[3], h[4]}\n"};
 
 /* KEYS: sess, usess. ARGV: uid, old jti, new jti, ttl.
  * 1 rotated, 0 no session, -1 reuse (session revoked) */
@@ -109,10 +118,18 @@ static vp_res int_reply(struct rds_script *s, int nkeys, int nargs, const char *
 }
 
 vp_res sess_create(const struct cfg *cfg, const char *uid, const char *sid, const char *jti,
-                   const char *user_agent, const char *ip)
+                   const char *user_agent, const char *ip, const struct sess_owner *owner)
 {
 	char sk[64], uk[64], ttl[24], ua[257], addr[65];
-	const char *args[7] = {sk, uk, uid, jti, ua, addr, ttl};
+	const char *args[9] = {sk,
+	                       uk,
+	                       uid,
+	                       jti,
+	                       ua,
+	                       addr,
+	                       ttl,
+	                       owner ? owner->email : "",
+	                       owner ? owner->created_at : ""};
 	long long v;
 
 	SESS_KEY(sk, sid);
@@ -120,16 +137,35 @@ vp_res sess_create(const struct cfg *cfg, const char *uid, const char *sid, cons
 	snprintf(ttl, sizeof(ttl), "%ld", cfg->refresh_ttl);
 	copy_utf8(ua, sizeof(ua), user_agent ? user_agent : "");
 	copy_utf8(addr, sizeof(addr), ip ? ip : "");
-	return int_reply(&create_script, 2, 7, args, &v);
+	return int_reply(&create_script, 2, 9, args, &v);
+}
+
+/* Copies a bulk string reply into out; false when it is not one or does
+ * not fit. */
+static bool reply_str(const redisReply *e, char *out, size_t size)
+{
+	if (e->type != REDIS_REPLY_STRING || e->len == 0 || e->len >= size)
+		return false;
+	memcpy(out, e->str, e->len);
+	out[e->len] = '\0';
+	return true;
 }
 
 vp_res sess_check(const struct cfg *cfg, const char *uid, const char *sid, struct ratelimit *rl)
+{
+	return sess_check_owner(cfg, uid, sid, rl, NULL);
+}
+
+vp_res sess_check_owner(const struct cfg *cfg, const char *uid, const char *sid,
+                        struct ratelimit *rl, struct sess_owner *owner)
 {
 	char sk[64], rk[64], lim[24], per[24];
 	const char *args[5] = {sk, rk, uid, lim, per};
 	redisReply *rep;
 	vp_res r;
 
+	if (owner)
+		memset(owner, 0, sizeof(*owner));
 	SESS_KEY(sk, sid);
 	snprintf(rk, sizeof(rk), "rl:api:%s", uid);
 	snprintf(lim, sizeof(lim), "%ld", cfg->rl_api);
@@ -141,11 +177,16 @@ vp_res sess_check(const struct cfg *cfg, const char *uid, const char *sid, struc
 		r = VP_INTERNAL;
 	else if (rep->element[0]->integer == 0)
 		r = VP_DENIED;
-	else if (rep->elements != 5)
+	else if (rep->elements != 7)
 		r = VP_INTERNAL;
 	else
 		r = ratelimit_from_reply((const struct redisReply *const *)rep->element + 1,
 		                         cfg->rl_api, rl);
+	/* both or neither: a half-filled owner would answer a wrong /me */
+	if (r == VP_OK && owner &&
+	    !(reply_str(rep->element[5], owner->email, sizeof(owner->email)) &&
+	      reply_str(rep->element[6], owner->created_at, sizeof(owner->created_at))))
+		memset(owner, 0, sizeof(*owner));
 	freeReplyObject(rep);
 	return r;
 }

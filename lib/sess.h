@@ -2,8 +2,10 @@
  * sess.h — login sessions in Redis.
  *
  * A session is one login on one device: the hash sess:<sid> holds its user,
- * creation and last-use times (Unix seconds), user agent, IP and the one live
- * refresh-token jti; the set usess:<uid> indexes a user's sessions. Both
+ * creation and last-use times (Unix seconds), user agent, IP, the one live
+ * refresh-token jti, and the user's e-mail and creation time (which never
+ * change), so the middleware's one round trip also answers GET /me; the
+ * set usess:<uid> indexes a user's sessions. Both
  * expire with the refresh lifetime, renewed on each rotation. Every
  * multi-step change is one Lua script, so concurrent requests see a session
  * either before or after a change, never half-way: of two refreshes with the
@@ -25,12 +27,22 @@ struct sess_info {
 	char ip[65];
 };
 
+/* What a session knows of its user besides the id; "" when the session was
+ * made without it (sess_create with owner NULL, or an older session). */
+struct sess_owner {
+	char email[256];
+	char created_at[32]; /* RFC 3339 UTC */
+};
+
 vp_res sess_create(const struct cfg *cfg, const char *uid, const char *sid, const char *jti,
-                   const char *user_agent, const char *ip);
+                   const char *user_agent, const char *ip, const struct sess_owner *owner);
 
 /* The middleware's one round trip: is sid a live session of uid? (touches
  * last_used) and the per-user API rate limit. VP_DENIED when the session is
- * gone; rl is filled on VP_OK. */
+ * gone; rl is filled on VP_OK, and owner (may be NULL) with what the session
+ * holds of its user, both fields or neither. */
+vp_res sess_check_owner(const struct cfg *cfg, const char *uid, const char *sid,
+                        struct ratelimit *rl, struct sess_owner *owner);
 vp_res sess_check(const struct cfg *cfg, const char *uid, const char *sid, struct ratelimit *rl);
 
 /* Rotates the live refresh jti from old_jti to new_jti. VP_DENIED: no such

@@ -34,20 +34,53 @@ static void hex(const unsigned char *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+/* SHA-256 and HMAC-SHA256 through objects fetched once per process:
+ * OpenSSL 3's one-shot SHA256() and HMAC() look the algorithm up in the
+ * provider on every call, which cost more than hashing a canonical request
+ * (a part URL is signed with two hashes and one HMAC). */
+static EVP_MD *sigv4_sha256_md(void)
+{
+	static EVP_MD *md;
+
+	if (!md)
+		md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	return md;
+}
+
+static void sha256(const void *p, size_t n, unsigned char md[SHA256_DIGEST_LENGTH])
+{
+	EVP_MD *alg = sigv4_sha256_md();
+
+	if (!alg || !EVP_Digest(p, n, md, NULL, alg, NULL))
+		SHA256(p, n, md); /* the one-shot path, should the fetch fail */
+}
+
 void sigv4_sha256_hex(const void *p, size_t n, char out[65])
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
 
-	SHA256(p, n, md);
+	sha256(p, n, md);
 	hex(md, sizeof(md), out);
 }
 
 static vp_res hmac(const void *key, size_t klen, const void *msg, size_t mlen,
                    unsigned char out[32])
 {
-	unsigned int olen = 32;
+	static EVP_MAC_CTX *ctx;
+	OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
+	                       OSSL_PARAM_construct_end()};
+	size_t olen = 0;
 
-	if (klen > INT32_MAX || !HMAC(EVP_sha256(), key, (int)klen, msg, mlen, out, &olen))
+	if (!ctx) {
+		EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+
+		ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+		EVP_MAC_free(mac); /* the context holds its own reference */
+		if (!ctx)
+			return VP_INTERNAL;
+	}
+	if (!EVP_MAC_init(ctx, key, klen, params) || !EVP_MAC_update(ctx, msg, mlen) ||
+	    !EVP_MAC_final(ctx, out, &olen, 32) || olen != 32)
 		return VP_INTERNAL;
 	return VP_OK;
 }
@@ -178,14 +211,19 @@ vp_res sigv4_canonical_request(const char *method, const char *path, const char 
 	if ((r = buf_addc(out, '\n')) != VP_OK)
 		goto end;
 	for (i = 0; i < nh; i++) {
-		if ((r = buf_printf(out, "%s:", hs[i].name)) != VP_OK ||
+		if ((r = buf_adds(out, hs[i].name)) != VP_OK || (r = buf_addc(out, ':')) != VP_OK ||
 		    (r = add_trimmed(out, hs[i].value)) != VP_OK ||
 		    (r = buf_addc(out, '\n')) != VP_OK)
 			goto end;
-		if ((r = buf_printf(signed_headers, "%s%s", i ? ";" : "", hs[i].name)) != VP_OK)
+		if ((i && (r = buf_addc(signed_headers, ';')) != VP_OK) ||
+		    (r = buf_adds(signed_headers, hs[i].name)) != VP_OK)
 			goto end;
 	}
-	r = buf_printf(out, "\n%s\n%s", buf_str(signed_headers), payload_hash);
+	if ((r = buf_addc(out, '\n')) != VP_OK ||
+	    (r = buf_add(out, signed_headers->data, signed_headers->len)) != VP_OK ||
+	    (r = buf_addc(out, '\n')) != VP_OK)
+		goto end;
+	r = buf_adds(out, payload_hash);
 end:
 	free(qp);
 	free(hs);
@@ -201,6 +239,7 @@ static struct {
 	char date[9];
 	char region[64];
 	char service[32];
+	const char *secret; /* the string secret_md was made from */
 	unsigned char secret_md[32];
 	unsigned char key[32];
 	bool valid;
@@ -213,7 +252,11 @@ static vp_res signing_key(const struct sigv4_creds *c, const char *date, const c
 	buf secret;
 	vp_res r;
 
-	SHA256((const unsigned char *)c->secret_key, strlen(c->secret_key), md);
+	/* the secret is hashed once per process (its string does not move) */
+	if (sigv4_cache.valid && sigv4_cache.secret == c->secret_key)
+		memcpy(md, sigv4_cache.secret_md, 32);
+	else
+		sha256(c->secret_key, strlen(c->secret_key), md);
 	if (sigv4_cache.valid && !strcmp(sigv4_cache.date, date) &&
 	    !strcmp(sigv4_cache.region, c->region) && !strcmp(sigv4_cache.service, service) &&
 	    !CRYPTO_memcmp(sigv4_cache.secret_md, md, 32)) {
@@ -234,6 +277,7 @@ static vp_res signing_key(const struct sigv4_creds *c, const char *date, const c
 		strcpy(sigv4_cache.region, c->region);
 		strcpy(sigv4_cache.service, service);
 		memcpy(sigv4_cache.secret_md, md, 32);
+		sigv4_cache.secret = c->secret_key;
 		memcpy(sigv4_cache.key, key, 32);
 		sigv4_cache.valid = true;
 	}
@@ -336,7 +380,9 @@ vp_res sigv4_presign(const struct sigv4_creds *c, const char *service, const cha
 	                                 &signed_h)) != VP_OK ||
 	    (r = sign_canonical(c, service, &creq, amz_date, sig)) != VP_OK)
 		goto end;
-	r = buf_printf(out, "%s&X-Amz-Signature=%s", q.data, sig);
+	if ((r = buf_add(out, q.data, q.len)) == VP_OK &&
+	    (r = buf_adds(out, "&X-Amz-Signature=")) == VP_OK)
+		r = buf_adds(out, sig);
 end:
 	buf_free(&cred);
 	buf_free(&q);

@@ -16,7 +16,7 @@ libjson-c-dev libxml2-dev libargon2-dev libcmocka-dev
 libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
 postgresql postgresql-client redis-server redis-tools
 swift swift-proxy swift-account swift-container swift-object
-lighttpd lighttpd-modules-lua apache2 libapache2-mod-fcgid
+lighttpd lighttpd-modules-lua apache2
 nodejs npm bats ffmpeg cppcheck clang-format clang libclang-rt-dev wrk procps util-linux iproute2 time file
 chromium fonts-dejavu-core debootstrap"
 

@@ -62,6 +62,8 @@ else
 fi
 : "${BIND:=127.0.0.1}"
 : "${SERVER:=lighttpd}"
+# the URL → responder map (a benchmark runs its own, with its process counts)
+: "${ROUTES_MAP:=$ROOT/routes.map}"
 : "${AWS_REGION:=us-east-1}"
 : "${S3_BUCKET_RAW:=vidpipe-raw}" "${S3_BUCKET_PROCESSED:=vidpipe-processed}"
 : "${SQS_QUEUE_NAME:=vidpipe-jobs}" "${SQS_MAX_RECEIVE_COUNT:=5}"
@@ -119,13 +121,27 @@ ensure_traversable() {
 	done
 }
 
+# Closes every descriptor above 2 of the calling (sub)shell: a daemon that
+# inherits a test runner's pipe keeps the runner waiting for its end of file
+# until the daemon stops. bats holds its output on more than 3..9 (a bats
+# run hung on a Postgres a test had restarted, which held one on fd 4 after
+# pg_ctl), so every open one goes, not a fixed list.
+close_inherited_fds() {
+	local fd
+	for fd in "/proc/$BASHPID/fd"/*; do
+		fd=${fd##*/}
+		[ "$fd" -gt 2 ] && [ "$fd" -ne 255 ] && eval "exec $fd>&-"
+	done
+	return 0
+}
+
 # Starts "$@" in the background as the service user, its pid in $1.
 svc_daemon() {
 	local pidfile=$1 logfile=$2
 	shift 2
 	# Descriptors above 2 (a test runner's pipes) must not leak into it.
 	(
-		for fd in 3 4 5 6 7 8 9; do eval "exec $fd>&-"; done
+		close_inherited_fds
 		svc_exec setsid sh -c 'echo $$ > "$0"; exec "$@"' "$pidfile" "$@"
 	) >>"$logfile" 2>&1 </dev/null &
 }
@@ -216,9 +232,12 @@ start_postgres() {
 	fi
 	if ! svc "$PGBIN/pg_ctl" -D "$VAR/pg" status >/dev/null 2>&1; then
 		started postgres
-		svc "$PGBIN/pg_ctl" -D "$VAR/pg" -l "$LOG/postgres.log" -w -t 30 \
-			-o "-p $PG_PORT -c listen_addresses=$BIND -c unix_socket_directories=$RUN -c max_connections=200" \
-			start >/dev/null || die "PostgreSQL did not start (see $LOG/postgres.log)"
+		(
+			close_inherited_fds
+			svc "$PGBIN/pg_ctl" -D "$VAR/pg" -l "$LOG/postgres.log" -w -t 30 \
+				-o "-p $PG_PORT -c listen_addresses=$BIND -c unix_socket_directories=$RUN -c max_connections=200" \
+				start >/dev/null
+		) || die "PostgreSQL did not start (see $LOG/postgres.log)"
 	fi
 	local admin
 	admin=$(pg_url_admin)
@@ -393,12 +412,10 @@ start_web() {
 	step "web app build" "(the build's output above)"
 	"$ROOT/frontend/build.sh" "$FRONTEND_DIST" "$API_URL" || die "the web app did not build"
 	step "web server ($server)" "$LOG/$server-error.log"
-	mkdir -p "$RUN/fcgid"
-	chown "$SVC_USER" "$RUN/fcgid"
 	case $server in
 	lighttpd)
-		"$ROOT/stack/gen-routes.sh" "$ROOT/routes.map" lighttpd "$CGI_BIN" "$RUN" >"$CONF/routes-lighttpd.conf"
-		"$ROOT/stack/gen-routes.sh" "$ROOT/routes.map" lighttpd "$CGI_BIN" "$RUN" app >"$CONF/routes-lighttpd-app.conf"
+		"$ROOT/stack/gen-routes.sh" "$ROUTES_MAP" lighttpd "$CGI_BIN" "$RUN" >"$CONF/routes-lighttpd.conf"
+		"$ROOT/stack/gen-routes.sh" "$ROUTES_MAP" lighttpd "$CGI_BIN" "$RUN" app >"$CONF/routes-lighttpd-app.conf"
 		render "$ROOT/lighttpd/lighttpd.conf.in" "$CONF/lighttpd.conf"
 		lighttpd -tt -f "$CONF/lighttpd.conf" >/dev/null || die "lighttpd.conf does not parse"
 		if ! alive "$RUN/lighttpd.pid"; then
@@ -406,23 +423,30 @@ start_web() {
 			# lighttpd hands its environment to the responders it spawns.
 			(
 				for n in $RESPONDER_ENV; do [ -n "${!n:-}" ] && export "$n=${!n}"; done
+				close_inherited_fds
 				svc lighttpd -f "$CONF/lighttpd.conf"
 			) || die "lighttpd did not start (see $LOG/lighttpd-error.log)"
 		fi
 		;;
 	apache)
-		"$ROOT/stack/gen-routes.sh" "$ROOT/routes.map" apache "$CGI_BIN" "$RUN" >"$CONF/routes-apache.conf"
-		"$ROOT/stack/gen-routes.sh" "$ROOT/routes.map" apache "$CGI_BIN" "$RUN" app >"$CONF/routes-apache-app.conf"
-		: >"$CONF/apache-env.conf"
-		for n in $RESPONDER_ENV; do
-			[ -n "${!n:-}" ] && printf 'FcgidInitialEnv %s "%s"\n' "$n" "${!n}" >>"$CONF/apache-env.conf"
-		done
-		chmod 600 "$CONF/apache-env.conf"
-		chown "$SVC_USER" "$CONF/apache-env.conf"
+		# the responders run as fixed pools (tools/vidpipe-pool) on UNIX
+		# sockets, which mod_proxy_fcgi connects to and keeps open; one pool
+		# per responder serves both ports (app_page is the web app's)
+		"$ROOT/stack/gen-routes.sh" "$ROUTES_MAP" apache "$CGI_BIN" "$RUN" >"$CONF/routes-apache.conf"
+		"$ROOT/stack/gen-routes.sh" "$ROUTES_MAP" apache "$CGI_BIN" "$RUN" app >"$CONF/routes-apache-app.conf"
+		"$ROOT/stack/gen-routes.sh" "$ROUTES_MAP" pools "$CGI_BIN" "$RUN" >"$CONF/pools"
+		if ! alive "$RUN/pool.pid"; then
+			started web
+			(
+				for n in $RESPONDER_ENV; do [ -n "${!n:-}" ] && export "$n=${!n}"; done
+				svc_daemon "$RUN/pool.pid" "$LOG/responders.log" "$ROOT/tools/vidpipe-pool" "$RUN" "$CONF/pools"
+			)
+		fi
+		wait_for 10 "the responder pools" test -S "$RUN/fcgi-notfound.sock"
 		render "$ROOT/apache/httpd.conf.in" "$CONF/apache.conf"
 		if ! alive "$RUN/apache.pid"; then
 			started web
-			svc env -i PATH=/usr/sbin:/usr/bin:/bin /usr/sbin/apache2 -f "$CONF/apache.conf" -k start ||
+			(close_inherited_fds && svc env -i PATH=/usr/sbin:/usr/bin:/bin /usr/sbin/apache2 -f "$CONF/apache.conf" -k start) ||
 				die "Apache did not start (see $LOG/apache-error.log)"
 		fi
 		;;
@@ -439,8 +463,9 @@ stop_web() {
 		for i in $(seq 1 100); do alive "$RUN/apache.pid" || break; sleep 0.1; done
 		stop_pid "$RUN/apache.pid" apache
 	fi
+	stop_pid "$RUN/pool.pid" "responder pools"
 	stop_pid "$RUN/lighttpd.pid" lighttpd
-	# Responders spawned by either server end with it; make sure of it.
+	# Responders spawned by lighttpd or the pools end with them; make sure of it.
 	pkill -u "$SVC_USER" -f "^$ROOT/cgi-bin/" 2>/dev/null || true
 	rm -f "$RUN"/fcgi-*.sock*
 }

@@ -48,10 +48,9 @@ load helpers
 	rid=logcheck-$RANDOM$RANDOM
 	api GET /healthz -H "X-Request-Id: $rid"
 	expect_status 200
-	# lighttpd hands the responders' stderr to its breakage log, Apache's
-	# mod_fcgid to the error log
+	# lighttpd hands the responders' stderr to its breakage log; under
+	# Apache the responder pools (tools/vidpipe-pool) write to the same file
 	log=$VAR_DIR/log/responders.log
-	[ "$WEB_SERVER" = apache ] && log=$VAR_DIR/log/apache-error.log
 	for i in $(seq 1 20); do grep -q "\"request_id\":\"$rid\"" "$log" && break; sleep 0.1; done
 	grep "\"request_id\":\"$rid\"" "$log" | grep -q '"event":"request"'
 }

@@ -299,6 +299,24 @@ raw_http() {
 	HEADERS=$BATS_TEST_TMPDIR/rawh.$RANDOM
 	awk 'NR > 1 && /^$/ { exit } NR > 1' <<<"$RAW" >"$HEADERS"
 	BODY=$(awk 'f; /^$/ { f = 1 }' <<<"$RAW")
+	# an HTTP/1.1 answer without Content-Length comes in chunks (Apache's
+	# mod_proxy_fcgi sends responders' answers so): read it as a client does
+	if grep -qi '^transfer-encoding: *chunked' "$HEADERS"; then
+		BODY=$(awk '
+			function hex(s, i, c, v) {
+				v = 0; s = tolower(s)
+				for (i = 1; i <= length(s); i++) {
+					c = index("0123456789abcdef", substr(s, i, 1))
+					if (!c) break
+					v = v * 16 + c - 1
+				}
+				return v
+			}
+			BEGIN { need = -1 }
+			need < 0 { n = hex($0); if (n == 0) exit; need = n; got = 0; first = 1; next }
+			{ if (!first) printf "\n"; first = 0; printf "%s", $0
+			  got += length($0) + 1; if (got > need) need = -1 }' <<<"$BODY")
+	fi
 }
 
 # expect_json_error_answer STATUS: the web server's (or a responder's)

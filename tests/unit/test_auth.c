@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <jwt.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,6 +179,148 @@ static void token_claims_are_checked(void **state)
 	free(s);
 }
 
+/* A token built by hand: base64url(header).base64url(payload), HMAC-SHA256
+ * with key (OpenSSL's one-shot HMAC, an oracle independent of token.c). */
+static char *hand_token(const char *header, const char *payload, const char *key)
+{
+	static char out[2048];
+	unsigned char mac[32];
+	unsigned int maclen = 0;
+	char part[1024];
+	size_t n = 0;
+	const char *parts[2] = {header, payload};
+
+	for (int i = 0; i < 3; i++) {
+		const unsigned char *in = i < 2 ? (const unsigned char *)parts[i] : mac;
+		int len = i < 2 ? (int)strlen(parts[i]) : 32;
+		int m;
+
+		if (i == 2) {
+			HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)out, n,
+			     mac, &maclen);
+			assert_int_equal(maclen, 32);
+		}
+		m = EVP_EncodeBlock((unsigned char *)part, in, len);
+		while (m > 0 && part[m - 1] == '=')
+			m--;
+		for (int k = 0; k < m; k++)
+			part[k] = part[k] == '+' ? '-' : part[k] == '/' ? '_' : part[k];
+		if (i)
+			out[n++] = '.';
+		memcpy(out + n, part, (size_t)m);
+		n += (size_t)m;
+		out[n] = '\0';
+	}
+	return out;
+}
+
+#define GOOD_CLAIMS                                                                                \
+	"\"sub\":\"0b0f3c9e-2c55-4d4e-9a1b-1f6a7d2f9e10\",\"sid\":\"1b0f3c9e-2c55-4d4e-9a1b-"      \
+	"1f6a7d2f9e11\",\"jti\":\"2b0f3c9e-2c55-4d4e-9a1b-1f6a7d2f9e12\",\"iss\":\"vidpipe\","     \
+	"\"typ\":\"access\",\"iat\":1800000000,\"exp\":1800000060"
+
+static void token_header_must_name_hs256(void **state)
+{
+	const char *key = "access-secret-0123456789abcdef-0123456789";
+	const char *claims = "{" GOOD_CLAIMS ",\"aud\":\"vidpipe-api\"}";
+	time_t now = 1800000000;
+	struct token_claims v;
+
+	(void)state;
+	/* any header that says HS256 (and JWT, if it says a typ) */
+	assert_int_equal(
+	    token_verify(&cfg, TOKEN_ACCESS,
+	                 hand_token("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", claims, key), now, &v),
+	    VP_OK);
+	assert_string_equal(v.sid, "1b0f3c9e-2c55-4d4e-9a1b-1f6a7d2f9e11");
+	assert_int_equal(
+	    token_verify(&cfg, TOKEN_ACCESS,
+	                 hand_token("{\"typ\":\"JWT\",\"alg\":\"HS256\"}", claims, key), now, &v),
+	    VP_OK);
+	assert_int_equal(token_verify(&cfg, TOKEN_ACCESS,
+	                              hand_token("{\"alg\":\"HS256\"}", claims, key), now, &v),
+	                 VP_OK);
+	/* a MAC made with HS256 does not make another alg acceptable */
+	assert_int_equal(token_verify(&cfg, TOKEN_ACCESS,
+	                              hand_token("{\"alg\":\"none\"}", claims, key), now, &v),
+	                 VP_DENIED);
+	assert_int_equal(token_verify(&cfg, TOKEN_ACCESS,
+	                              hand_token("{\"alg\":\"hs256\"}", claims, key), now, &v),
+	                 VP_DENIED);
+	assert_int_equal(
+	    token_verify(&cfg, TOKEN_ACCESS,
+	                 hand_token("{\"alg\":\"HS256\",\"typ\":\"JOSE\"}", claims, key), now, &v),
+	    VP_DENIED);
+	assert_int_equal(
+	    token_verify(&cfg, TOKEN_ACCESS, hand_token("[\"HS256\"]", claims, key), now, &v),
+	    VP_DENIED);
+	assert_int_equal(token_verify(&cfg, TOKEN_ACCESS,
+	                              hand_token("{\"alg\":\"HS256\"} x", claims, key), now, &v),
+	                 VP_DENIED);
+}
+
+static void token_signature_must_be_canonical(void **state)
+{
+	const char *key = "access-secret-0123456789abcdef-0123456789";
+	const char *claims = "{" GOOD_CLAIMS ",\"aud\":\"vidpipe-api\"}";
+	time_t now = 1800000000;
+	struct token_claims v;
+	char t[2048], *last;
+	const char *b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+	(void)state;
+	snprintf(t, sizeof(t), "%s", hand_token("{\"alg\":\"HS256\"}", claims, key));
+	assert_int_equal(token_verify(&cfg, TOKEN_ACCESS, t, now, &v), VP_OK);
+	/* the last character carries 2 bits of the MAC and 4 zero bits: one
+	 * with a pad bit set decodes to the same MAC, and is still refused */
+	last = t + strlen(t) - 1;
+	*last = b64[(strchr(b64, *last) - b64) | 1];
+	assert_int_equal(token_verify(&cfg, TOKEN_ACCESS, t, now, &v), VP_DENIED);
+	snprintf(t, sizeof(t), "%s=", hand_token("{\"alg\":\"HS256\"}", claims, key));
+	assert_int_equal(token_verify(&cfg, TOKEN_ACCESS, t, now, &v), VP_DENIED);
+	/* the refresh key's MAC on an access payload */
+	assert_int_equal(token_verify(&cfg, TOKEN_ACCESS,
+	                              hand_token("{\"alg\":\"HS256\"}", claims,
+	                                         "refresh-secret-0123456789abcdef-012345678"),
+	                              now, &v),
+	                 VP_DENIED);
+}
+
+static void token_claims_must_have_their_types(void **state)
+{
+	const char *key = "access-secret-0123456789abcdef-0123456789";
+	time_t now = 1800000000;
+	struct token_claims v;
+
+	(void)state;
+	assert_int_equal(
+	    token_verify(&cfg, TOKEN_ACCESS,
+	                 hand_token("{\"alg\":\"HS256\"}",
+	                            "{" GOOD_CLAIMS ",\"aud\":[\"vidpipe-api\"]}", key),
+	                 now, &v),
+	    VP_DENIED);
+	assert_int_equal(
+	    token_verify(&cfg, TOKEN_ACCESS,
+	                 hand_token("{\"alg\":\"HS256\"}",
+	                            "{\"sub\":\"0b0f3c9e-2c55-4d4e-9a1b-1f6a7d2f9e10\","
+	                            "\"sid\":\"x\",\"jti\":\"2b0f3c9e-2c55-4d4e-9a1b-"
+	                            "1f6a7d2f9e12\",\"iss\":\"vidpipe\",\"aud\":"
+	                            "\"vidpipe-api\",\"typ\":\"access\",\"iat\":1,"
+	                            "\"exp\":1800000060}",
+	                            key),
+	                 now, &v),
+	    VP_DENIED);
+	assert_int_equal(
+	    token_verify(&cfg, TOKEN_ACCESS,
+	                 hand_token("{\"alg\":\"HS256\"}",
+	                            "{" GOOD_CLAIMS ",\"aud\":\"vidpipe-api\",\"exp\":\"9\"}", key),
+	                 now, &v),
+	    VP_DENIED);
+	assert_int_equal(token_verify(&cfg, TOKEN_ACCESS,
+	                              hand_token("{\"alg\":\"HS256\"}", "[1,2]", key), now, &v),
+	                 VP_DENIED);
+}
+
 /* ----------------------------------------------------------- passwords -- */
 
 static const struct passwd_params pp = {19456, 2, 1};
@@ -339,7 +483,7 @@ static void sessions_rotate_once_and_detect_reuse(void **state)
 	struct ratelimit rl;
 
 	(void)state;
-	assert_int_equal(sess_create(&cfg, uid, sid, "jti-1", "ua", "127.0.0.1"), VP_OK);
+	assert_int_equal(sess_create(&cfg, uid, sid, "jti-1", "ua", "127.0.0.1", NULL), VP_OK);
 	assert_int_equal(sess_check(&cfg, uid, sid, &rl), VP_OK);
 	assert_true(rl.allowed);
 	/* another user's id does not pass for the session */
@@ -362,8 +506,8 @@ static void sessions_list_and_revoke(void **state)
 	size_t n;
 
 	(void)state;
-	sess_create(&cfg, uid, s1, "a", "curl/8 \xc3\xa9", "127.0.0.2");
-	sess_create(&cfg, uid, s2, "b", "Firefox", "127.0.0.3");
+	sess_create(&cfg, uid, s1, "a", "curl/8 \xc3\xa9", "127.0.0.2", NULL);
+	sess_create(&cfg, uid, s2, "b", "Firefox", "127.0.0.3", NULL);
 	assert_int_equal(sess_list(uid, &list, &n), VP_OK);
 	assert_int_equal(n, 2);
 	assert_true(list[0].created > 1700000000);
@@ -386,7 +530,7 @@ static void middleware_limit_counts_per_user(void **state)
 	struct ratelimit rl;
 
 	(void)state;
-	sess_create(&cfg, uid, sid, "j", "ua", "ip");
+	sess_create(&cfg, uid, sid, "j", "ua", "ip", NULL);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(sess_check(&cfg, uid, sid, &rl), VP_OK);
 		assert_true(rl.allowed);
@@ -403,6 +547,9 @@ int main(void)
 	    cmocka_unit_test(token_tampering_is_refused),
 	    cmocka_unit_test(token_algorithm_is_pinned),
 	    cmocka_unit_test(token_claims_are_checked),
+	    cmocka_unit_test(token_header_must_name_hs256),
+	    cmocka_unit_test(token_signature_must_be_canonical),
+	    cmocka_unit_test(token_claims_must_have_their_types),
 	    cmocka_unit_test(passwd_hash_and_verify),
 	    cmocka_unit_test(passwd_salts_differ),
 	    cmocka_unit_test(passwd_dummy_always_denies),

@@ -25,7 +25,7 @@ test('register, sign in, upload, watch it become ready, play in two qualities, r
   const { page } = d;
   await withScreenshots(browser, 'main-path', async () => {
     const email = uniqueEmail('web');
-    const video = makeVideo('holiday.mp4');
+    const video = await makeVideo('holiday.mp4');
 
     // the response headers of the served app
     const res = await page.goto(APP + '/');

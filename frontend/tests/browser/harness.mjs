@@ -95,11 +95,15 @@ export async function withScreenshots(browser, name, body) {
 
 export const uniqueEmail = (tag) => `${tag}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
 
-/** A small real video (854×480, 3 s, H.264 + AAC), made with ffmpeg. */
-export function makeVideo(name = 'sample.mp4', seconds = 3) {
+/**
+ * A small real video (854×480, 3 s, H.264 + AAC), made with ffmpeg without
+ * blocking the event loop: fetch's idle keep-alive timer must run while it
+ * encodes, or the next API call reuses a socket the web server has closed.
+ */
+export async function makeVideo(name = 'sample.mp4', seconds = 3) {
   const dir = mkdtempSync(join(OUT, 'media-'));
   const file = join(dir, name);
-  execFileSync('ffmpeg', [
+  await promisify(execFile)('ffmpeg', [
     '-hide_banner', '-loglevel', 'error', '-y',
     '-f', 'lavfi', '-i', `testsrc2=size=854x480:rate=30:duration=${seconds}`,
     '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`,

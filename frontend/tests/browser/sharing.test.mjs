@@ -26,7 +26,7 @@ const PASSWORD = 'correct horse battery';
 test('the owner shares a private video; a stranger plays it through the link; once revoked, the link is no longer valid', async () => {
   const email = uniqueEmail('share');
   const token = await registerByApi(email, PASSWORD);
-  const id = await uploadByApi(token, makeVideo('Garden party.mp4'));
+  const id = await uploadByApi(token, await makeVideo('Garden party.mp4'));
   const owner = await device(browser);
   const stranger = await device(browser);
   await withScreenshots(browser, 'share-link', async () => {
@@ -99,7 +99,7 @@ test('publish in two clicks; anyone finds it in Explore and plays it; it plays e
   const token = await registerByApi(email, PASSWORD);
   // Explore lists every public video the stack holds: a title of this run's own
   const title = `Harbour at dawn ${Date.now() % 100000}`;
-  const id = await uploadByApi(token, makeVideo('harbour.mp4'), { title });
+  const id = await uploadByApi(token, await makeVideo('harbour.mp4'), { title });
   const owner = await device(browser);
   const stranger = await device(browser);
   let site;
