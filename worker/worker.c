@@ -266,6 +266,18 @@ static bool heartbeat(struct job *j)
 	return true;
 }
 
+/* Whether the video is gone (deleted, or finished elsewhere): asked when
+ * recording a segment failed, since deleting a video takes its index rows
+ * with it, and the next segment's row then fails before the clock's next
+ * look at the video would have seen the deletion. */
+static bool video_gone(struct job *j)
+{
+	char status[16];
+	vp_res r = video_state(j, status);
+
+	return r == VP_NOT_FOUND || (r == VP_OK && strcmp(status, "processing") != 0);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Files                                                                     */
 /* ------------------------------------------------------------------------ */
@@ -790,6 +802,8 @@ static enum child_end segs_drain(struct job *j, struct segs *s)
 		if (!heartbeat(j))
 			return C_CANCELLED;
 	}
+	if (s->failed && video_gone(j))
+		return C_CANCELLED;
 	return s->failed ? C_PUBLISH : C_DONE;
 }
 
@@ -926,6 +940,8 @@ static enum child_end run_child(struct job *j, const char *src, struct segs *sg,
 		return C_CRASHED;
 	}
 	if (sg->failed) {
+		if (video_gone(j))
+			return C_CANCELLED;
 		log_child(j, "job_segments_failed", "result", vp_res_str(sg->failed));
 		return C_PUBLISH;
 	}
