@@ -6,6 +6,9 @@
 # server with the smallest part size the contract allows (5 MiB, 6.25 GiB in
 # all, the same zero-filled part sent 1,280 times) and puts the default back
 # afterwards. (The 10 GiB upload at the default 8 MiB runs in make bench.)
+# e2e: one web server (the bytes go to storage; the web server carries a
+# 1,280-part completion body, a seventh of the 10,000-part one that
+# 30-uploads sends under both servers)
 
 load helpers
 
