@@ -151,6 +151,23 @@ static vp_res video_state(struct job *j, char status[16])
 	return VP_OK;
 }
 
+/* What video_state said means the job is no longer wanted: the video was
+ * deleted, or finished elsewhere. */
+static bool state_gone(vp_res r, const char *status)
+{
+	return r == VP_NOT_FOUND || (r == VP_OK && strcmp(status, "processing") != 0);
+}
+
+/* Asked when recording a segment failed: deleting a video takes its index
+ * rows with it, and the next segment's row then fails before the clock's
+ * next look at the video would have seen the deletion. */
+static bool video_gone(struct job *j)
+{
+	char status[16];
+
+	return state_gone(video_state(j, status), status);
+}
+
 static vp_res video_set(const char *id, const char *sql, const char *arg)
 {
 	const char *p[2] = {id, arg};
@@ -251,7 +268,7 @@ static bool heartbeat(struct job *j)
 		return true;
 	j->last_check = now;
 	r = video_state(j, status);
-	if (r == VP_NOT_FOUND || (r == VP_OK && strcmp(status, "processing") != 0))
+	if (state_gone(r, status))
 		return false;
 	if (r == VP_OK && j->pct != j->pct_written) {
 		char p[8];
@@ -264,18 +281,6 @@ static bool heartbeat(struct job *j)
 			j->pct_written = j->pct;
 	}
 	return true;
-}
-
-/* Whether the video is gone (deleted, or finished elsewhere): asked when
- * recording a segment failed, since deleting a video takes its index rows
- * with it, and the next segment's row then fails before the clock's next
- * look at the video would have seen the deletion. */
-static bool video_gone(struct job *j)
-{
-	char status[16];
-	vp_res r = video_state(j, status);
-
-	return r == VP_NOT_FOUND || (r == VP_OK && strcmp(status, "processing") != 0);
 }
 
 /* ------------------------------------------------------------------------ */
