@@ -249,7 +249,12 @@ check "a second make up starts nothing (same pids)" [ "$before" = "$(pids_of_sta
 # make up brings back what died: Redis, Postgres, Swift's proxy
 in_root "cd /root/vidpipe && . var/secrets.env && REDISCLI_AUTH=\$REDIS_PASSWORD redis-cli -p $REDIS_PORT shutdown nosave" >/dev/null 2>&1
 in_root "runuser -u vidpipe -- \$(ls -d /usr/lib/postgresql/*/bin | tail -n 1)/pg_ctl -D /root/vidpipe/var/pg -m fast -w stop" >/dev/null 2>&1
-kill "$(cat "$V/var/run/swift-proxy.pid")" 2>/dev/null
+proxy=$(cat "$V/var/run/swift-proxy.pid" 2>/dev/null)
+kill "$proxy" 2>/dev/null
+# stopped means gone: a proxy still shutting down holds its pid (and port),
+# and `make up` rightly takes it for a running one (seen once: the new proxy
+# never came up)
+for _ in $(seq 1 100); do kill -0 "$proxy" 2>/dev/null || break; sleep 0.1; done
 sleep 1
 check "with Redis, Postgres and Swift stopped, /healthz is 503" [ "$(curl -sS -m 10 -o /dev/null -w '%{http_code}' "$API_URL/healthz")" = 503 ]
 in_root 'cd /root/vidpipe && make up' >"$OUT/make-up-3.log" 2>&1
